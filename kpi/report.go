@@ -1,0 +1,68 @@
+package kpi
+
+import (
+	"math/big"
+	"time"
+
+	"github.com/kpireport/kpireport/period"
+)
+
+// Status is how a KPI value compares with its target.
+type Status string
+
+// The target statuses.
+const (
+	StatusMet    Status = "met"
+	StatusNear   Status = "near"
+	StatusMissed Status = "missed"
+	StatusNone   Status = "none"
+)
+
+// Point is one period of a trend.
+type Point struct {
+	Period period.Period
+	Value  Value
+}
+
+// Result is one KPI of a report with its comparisons.
+type Result struct {
+	Def       Def
+	Value     Value    // value(P)
+	Previous  Value    // value(P−1)
+	Change    Value    // value − previous, when both are defined
+	ChangeRel Value    // change / |previous|, when previous ≠ 0
+	YearAgo   Value    // value(P−1y)
+	Target    *big.Rat // nil when no target is set
+	Status    Status
+	Trend     []Point // the TrendLength periods ending with P, oldest first
+}
+
+// Report is the computed model of one report: everything renderers and mails show.
+// Renderers take a Report only; they never read sources.
+type Report struct {
+	Job         string
+	Company     string
+	Currency    string // ISO 4217 code
+	Lang        string // "en" or "nl"
+	Location    *time.Location
+	Period      period.Period
+	Start, End  time.Time // local midnights: the period is [Start, End)
+	GeneratedAt time.Time
+	KPIs        []Result // in the order of Defs
+	Current     Measures // base measures of P
+	Previous    Measures // of P−1
+	YearAgo     Measures // of P−1y
+	ByRep       []DimMeasures
+	ByRegion    []DimMeasures
+	Has         Availability
+}
+
+// KPI returns the result of the KPI id, or false.
+func (r *Report) KPI(id string) (Result, bool) {
+	for _, k := range r.KPIs {
+		if k.Def.ID == id {
+			return k, true
+		}
+	}
+	return Result{}, false
+}

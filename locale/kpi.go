@@ -1,0 +1,70 @@
+package locale
+
+import (
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/period"
+)
+
+// Period names a period: "October 2026", "week 43, 2026", "Q3 2026" (en) or
+// "oktober 2026", "week 43, 2026", "3e kwartaal 2026" (nl).
+func (f Format) Period(p period.Period) string {
+	switch p.Kind {
+	case period.Week:
+		return fmt.Sprintf("week %d, %d", p.N, p.Year)
+	case period.Quarter:
+		if f.nl() {
+			return fmt.Sprintf("%de kwartaal %d", p.N, p.Year)
+		}
+		return fmt.Sprintf("Q%d %d", p.N, p.Year)
+	default:
+		return f.MonthName(time.Month(p.N)) + " " + fmt.Sprint(p.Year)
+	}
+}
+
+// Value formats a KPI value in its unit, or n/a.
+func (f Format) Value(v kpi.Value, u kpi.Unit) string {
+	if !v.OK() {
+		return f.NA()
+	}
+	return f.Rat(v.V, u)
+}
+
+// Rat formats an exact number in unit u.
+func (f Format) Rat(r *big.Rat, u kpi.Unit) string {
+	switch u {
+	case kpi.Money:
+		return f.Money(r)
+	case kpi.MoneyPerDay:
+		if f.nl() {
+			return f.Money(r) + " per dag"
+		}
+		return f.Money(r) + " per day"
+	case kpi.Ratio:
+		return f.Percent(r)
+	case kpi.Days:
+		return f.Days(r)
+	default:
+		return f.Number(r, 0)
+	}
+}
+
+// Change formats a change in unit u with an explicit sign: "+€120.00", "-2.5 pp" for
+// ratios (percentage points), "+3".
+func (f Format) Change(v kpi.Value, u kpi.Unit) string {
+	if !v.OK() {
+		return f.NA()
+	}
+	sign := ""
+	if v.V.Sign() > 0 {
+		sign = "+"
+	}
+	if u == kpi.Ratio {
+		pp := new(big.Rat).Mul(v.V, big.NewRat(100, 1))
+		return sign + f.Number(pp, 1) + " pp"
+	}
+	return sign + f.Rat(v.V, u)
+}
