@@ -1,0 +1,348 @@
+// Package config loads and validates kpireport's TOML configuration file:
+// which company and time zone a report is for, where the sales data lives,
+// the KPI targets, and the report jobs with their schedules.
+//
+// Loading is defaults, then a strict decode (an unknown key is a problem),
+// then Validate, which reports every problem at once with its key path.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	// Zones are checked here with time.LoadLocation; embedding the database
+	// makes a valid report.timezone valid on every host, minimal containers too.
+	_ "time/tzdata"
+
+	"github.com/BurntSushi/toml"
+)
+
+// KPIIDs are the stable ids of the KPIs, in the order of the KPI contract.
+// They are the keys allowed in [targets].
+var KPIIDs = []string{
+	"revenue", "cac", "clv", "avg_sales_cycle_days", "sales_growth", "aov",
+	"arpc", "pipeline_velocity", "churn_rate", "retention_rate", "mrr",
+	"profit_margin", "lead_conversion_rate", "bookings",
+	"upsell_cross_sell_revenue", "qualified_leads", "sales_calls", "sales",
+}
+
+// Config is a loaded configuration file.
+type Config struct {
+	Path    string             `toml:"-"` // absolute path of the file loaded
+	Dir     string             `toml:"-"` // folder of the file; relative paths resolve against it
+	Report  Report             `toml:"report"`
+	Source  Source             `toml:"source"`
+	KPI     KPI                `toml:"kpi"`
+	Targets map[string]float64 `toml:"targets"` // KPI id -> target value (ratios as fractions: 0.05 = 5 %)
+	Jobs    []Job              `toml:"jobs"`
+}
+
+// Report holds what every report of this configuration shares.
+type Report struct {
+	Company     string         `toml:"company"`      // required
+	Timezone    string         `toml:"timezone"`     // IANA name, default "UTC"; validated with time.LoadLocation
+	Currency    string         `toml:"currency"`     // ISO 4217 code, 3 upper-case letters, default "EUR"
+	Language    string         `toml:"language"`     // "en" | "nl", default "en"
+	OutputDir   string         `toml:"output_dir"`   // default "reports", resolved against Dir
+	Logo        string         `toml:"logo"`         // optional PNG/JPEG path, resolved, must exist
+	TemplateDir string         `toml:"template_dir"` // optional folder of template overrides, resolved, must exist
+	Location    *time.Location `toml:"-"`            // filled by Load from Timezone
+}
+
+// Source says where the sales data is read from.
+type Source struct {
+	Type      string                 `toml:"type"`      // "csv" | "sqlite"
+	Dir       string                 `toml:"dir"`       // csv: folder with <table>.csv; required for csv; resolved; must exist
+	Path      string                 `toml:"path"`      // sqlite: database file; required for sqlite; resolved; must exist
+	Delimiter string                 `toml:"delimiter"` // csv: one character, default ","; not a quote, CR or LF
+	Decimal   string                 `toml:"decimal"`   // csv: decimal separator "." (default) or ","; must differ from delimiter
+	Tables    map[string]TableSource `toml:"tables"`    // per canonical table overrides, keys: orders customers leads deals spend calls
+}
+
+// TableSource overrides where one canonical table is read from.
+type TableSource struct {
+	File  string `toml:"file"`  // csv: file name instead of <table>.csv (resolved against Source.Dir)
+	Table string `toml:"table"` // sql: table name instead of the canonical one (identifier: letters, digits, _, optionally schema.table)
+	Query string `toml:"query"` // sql: full SELECT returning the canonical column names
+}
+
+// KPI holds settings that change how KPIs are computed.
+type KPI struct {
+	// CLVLifespanYears is the customer lifespan used for CLV. Zero means
+	// not set: CLV then uses 1 / churn rate of the trailing twelve months.
+	CLVLifespanYears float64 `toml:"clv_lifespan_years"`
+}
+
+// Job is one scheduled report: which period kind it covers, when it runs and
+// what it produces.
+type Job struct {
+	Name     string   `toml:"name"`     // required, unique, [A-Za-z0-9_-]+
+	Period   string   `toml:"period"`   // "month" | "week" | "quarter", required
+	Schedule string   `toml:"schedule"` // standard 5-field cron expression in report.timezone, required
+	Formats  []string `toml:"formats"`  // subset of "xlsx","pdf"; default both; no duplicates
+	Template string   `toml:"template"` // report template name; "" means the built-in one for the period kind
+	Filename string   `toml:"filename"` // output base name template, default "{{job}}-{{period}}"
+	Language string   `toml:"language"` // optional per-job override of report.language
+}
+
+// Defaults used where the file does not set a value.
+const (
+	DefaultTimezone  = "UTC"
+	DefaultCurrency  = "EUR"
+	DefaultLanguage  = "en"
+	DefaultOutputDir = "reports"
+	DefaultDelimiter = ","
+	DefaultDecimal   = "."
+	DefaultFilename  = "{{job}}-{{period}}"
+)
+
+// defaultFormats are the formats a job produces when it lists none.
+var defaultFormats = []string{"xlsx", "pdf"}
+
+// parseName is the file name errors from Parse carry; Load uses the real one.
+const parseName = "config.toml"
+
+// Load reads the configuration file at path, decodes it over the defaults,
+// validates it and resolves its relative paths against the file's folder.
+// Errors name path as given: a *DecodeError for bad TOML, a *ValidationError
+// listing every problem, or the error from reading the file.
+func Load(path string) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := parse(data, filepath.Dir(abs), filepath.Clean(path))
+	if err != nil {
+		return nil, err
+	}
+	c.Path = abs
+	return c, nil
+}
+
+// Parse is Load for a configuration held in memory: relative paths resolve
+// against dir (the working directory when empty), and errors name the file
+// "config.toml". Path is left empty.
+func Parse(data []byte, dir string) (*Config, error) {
+	return parse(data, dir, parseName)
+}
+
+func parse(data []byte, dir, name string) (*Config, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c := &Config{
+		Dir: dir,
+		Report: Report{
+			Timezone:  DefaultTimezone,
+			Currency:  DefaultCurrency,
+			Language:  DefaultLanguage,
+			OutputDir: DefaultOutputDir,
+		},
+	}
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(c)
+	if err != nil {
+		return nil, decodeError(name, err)
+	}
+	problems := append(unknownKeys(md), notTables(md)...)
+	c.applyDefaults(md)
+	c.resolve()
+	problems = append(problems, c.problems(&md)...)
+	if len(problems) > 0 {
+		return nil, &ValidationError{File: name, Problems: problems}
+	}
+	c.Report.Location, _ = time.LoadLocation(c.Report.Timezone) // checked by problems
+	return c, nil
+}
+
+// applyDefaults fills what the file left out and depends on other settings,
+// so could not be preset before decoding.
+func (c *Config) applyDefaults(md toml.MetaData) {
+	if c.Source.Type == "csv" {
+		if !md.IsDefined("source", "delimiter") {
+			c.Source.Delimiter = DefaultDelimiter
+		}
+		if !md.IsDefined("source", "decimal") {
+			c.Source.Decimal = DefaultDecimal
+		}
+	}
+	for i := range c.Jobs {
+		j := &c.Jobs[i]
+		if j.Formats == nil { // formats = [] stays empty and is reported
+			j.Formats = append([]string(nil), defaultFormats...)
+		}
+		if j.Filename == "" {
+			j.Filename = DefaultFilename
+		}
+	}
+}
+
+// resolve makes the file paths absolute: against Dir, and a table's file
+// against Source.Dir.
+func (c *Config) resolve() {
+	c.Report.OutputDir = c.abs(c.Report.OutputDir)
+	c.Report.Logo = c.abs(c.Report.Logo)
+	c.Report.TemplateDir = c.abs(c.Report.TemplateDir)
+	c.Source.Dir = c.abs(c.Source.Dir)
+	c.Source.Path = c.abs(c.Source.Path)
+	for name, t := range c.Source.Tables {
+		if t.File != "" && !filepath.IsAbs(t.File) {
+			t.File = filepath.Join(c.Source.Dir, t.File)
+			c.Source.Tables[name] = t
+		}
+	}
+}
+
+// abs returns p resolved against c.Dir; "" stays "".
+func (c *Config) abs(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+// Job returns the job called name. For an unknown name the error wraps
+// ErrUnknownJob and lists the jobs that do exist.
+func (c *Config) Job(name string) (*Job, error) {
+	names := make([]string, 0, len(c.Jobs))
+	for i := range c.Jobs {
+		if c.Jobs[i].Name == name {
+			return &c.Jobs[i], nil
+		}
+		names = append(names, c.Jobs[i].Name)
+	}
+	known := "none"
+	if len(names) > 0 {
+		known = strings.Join(names, ", ")
+	}
+	return nil, fmt.Errorf("%w %s (known jobs: %s)", ErrUnknownJob, quote(name), known)
+}
+
+// Lang returns the language of the job's reports: its own language when set,
+// otherwise report.language.
+func (j *Job) Lang(c *Config) string {
+	if j.Language != "" || c == nil {
+		return j.Language
+	}
+	return c.Report.Language
+}
+
+// unknownKeys reports the keys the file sets that Config has no field for.
+// Only the outermost unknown key of a table is reported, and keys inside
+// [[jobs]] get the job's index: jobs[1].nmae.
+func unknownKeys(md toml.MetaData) []Problem {
+	undecoded := make(map[string]bool)
+	for _, k := range md.Undecoded() {
+		undecoded[k.String()] = true
+	}
+	if len(undecoded) == 0 {
+		return nil
+	}
+	var (
+		problems []Problem
+		reported []string
+		job      = -1
+	)
+	for _, k := range md.Keys() {
+		if len(k) == 1 && k[0] == "jobs" && md.Type("jobs") == "ArrayHash" {
+			job++
+		}
+		s := k.String()
+		if !undecoded[s] || hasPrefixKey(s, reported) {
+			continue
+		}
+		reported = append(reported, s)
+		key := s
+		if k[0] == "jobs" && len(k) > 1 && job >= 0 {
+			key = fmt.Sprintf("jobs[%d].%s", job, toml.Key(k[1:]).String())
+		}
+		problems = append(problems, Problem{Key: key, Message: "unknown key"})
+	}
+	return problems
+}
+
+// notTables reports map-valued keys written as a plain value. The decoder
+// skips those silently (targets = 5 decodes to no targets).
+func notTables(md toml.MetaData) []Problem {
+	var problems []Problem
+	for _, k := range []toml.Key{{"targets"}, {"source", "tables"}} {
+		if t := md.Type(k...); t != "" && t != "Hash" {
+			problems = append(problems, Problem{Key: k.String(), Message: "must be a table"})
+		}
+	}
+	return problems
+}
+
+// hasPrefixKey reports whether key is inside one of the tables in parents.
+func hasPrefixKey(key string, parents []string) bool {
+	for _, p := range parents {
+		if strings.HasPrefix(key, p+".") {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	lineKey  = regexp.MustCompile(`(?s)^toml: (?:line (\d+) )?(?:\(last key "((?:[^"\\]|\\.)*)"\): )?(.*)$`)
+	badType  = regexp.MustCompile(`^incompatible types: TOML value has type (.+); destination has type (.+)$`)
+	notTable = regexp.MustCompile(`^type mismatch for \S+: expected (table) but found (.+)$`)
+)
+
+// decodeError turns an error of the TOML decoder into a *DecodeError with
+// the file name and line.
+func decodeError(name string, err error) error {
+	de := &DecodeError{File: name, Message: err.Error(), Err: err}
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		de.Line = pe.Position.Line
+		de.Message = pe.Message
+		return de
+	}
+	// Type mismatches are plain errors: toml: line 3 (last key "report.company"): incompatible types: ...
+	if m := lineKey.FindStringSubmatch(err.Error()); m != nil {
+		fmt.Sscan(m[1], &de.Line)
+		de.Key = strings.ReplaceAll(m[2], `\"`, `"`)
+		de.Message = m[3]
+		if t := badType.FindStringSubmatch(m[3]); t != nil {
+			de.Message = fmt.Sprintf("wrong type: got %s, want %s", tomlType(t[1]), tomlType(t[2]))
+		} else if t := notTable.FindStringSubmatch(m[3]); t != nil {
+			de.Message = fmt.Sprintf("wrong type: got %s, want %s", tomlType(t[2]), t[1])
+		}
+	}
+	return de
+}
+
+// tomlType names a Go type, as the decoder writes it, the way a TOML author
+// knows it.
+func tomlType(goType string) string {
+	switch goType {
+	case "int64", "integer":
+		return "integer"
+	case "float64", "float":
+		return "float"
+	case "bool", "boolean":
+		return "boolean"
+	case "string":
+		return "string"
+	case "[]any", "slice":
+		return "array"
+	case "map[string]any", "map":
+		return "table"
+	case "[]map[string]any":
+		return "array of tables"
+	case "time.Time":
+		return "datetime"
+	}
+	return goType
+}

@@ -1,0 +1,199 @@
+package config
+
+import (
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Tables are the canonical tables of the data contract, the keys allowed in
+// [source.tables].
+var tables = []string{"orders", "customers", "leads", "deals", "spend", "calls"}
+
+// sourceType is a kind of data source and the settings it uses.
+type sourceType struct {
+	name      string
+	required  string   // the [source] key that says where the data is
+	keys      []string // the [source] keys it uses, besides type and tables
+	tableKeys []string // the [source.tables.<table>] keys it uses
+}
+
+// sourceTypes are the source types kpireport reads. This list is the only
+// place that knows them: a new type is one entry here (and its fields).
+var sourceTypes = []sourceType{
+	{name: "csv", required: "dir", keys: []string{"dir", "delimiter", "decimal"}, tableKeys: []string{"file"}},
+	{name: "sqlite", required: "path", keys: []string{"path"}, tableKeys: []string{"table", "query"}},
+}
+
+func findSourceType(name string) (sourceType, bool) {
+	for _, t := range sourceTypes {
+		if t.name == name {
+			return t, true
+		}
+	}
+	return sourceType{}, false
+}
+
+func sourceTypeNames() []string {
+	names := make([]string, len(sourceTypes))
+	for i, t := range sourceTypes {
+		names[i] = t.name
+	}
+	return names
+}
+
+// field is a setting's key and value.
+type field struct{ key, value string }
+
+// fields are the [source] settings besides type and tables, in file order.
+func (s *Source) fields() []field {
+	return []field{{"dir", s.Dir}, {"path", s.Path}, {"delimiter", s.Delimiter}, {"decimal", s.Decimal}}
+}
+
+func (t *TableSource) fields() []field {
+	return []field{{"file", t.File}, {"table", t.Table}, {"query", t.Query}}
+}
+
+func (c *Config) checkSource(ps *problems) {
+	s := &c.Source
+	st, ok := findSourceType(s.Type)
+	switch {
+	case s.Type == "":
+		ps.add("source.type", "is required; one of %s", list(sourceTypeNames()))
+	case !ok:
+		ps.add("source.type", "%s is not a source type; one of %s", quote(s.Type), list(sourceTypeNames()))
+	}
+	if ok {
+		for _, f := range s.fields() {
+			key := "source." + f.key
+			switch {
+			case f.key == st.required && f.value == "":
+				ps.add(key, "is required for source type %q", st.name)
+			case f.value != "" && !slices.Contains(st.keys, f.key):
+				ps.add(key, "does not apply to source type %q", st.name)
+			}
+		}
+		if st.name == "csv" {
+			checkCSV(ps, s)
+		}
+		if s.Dir != "" && slices.Contains(st.keys, "dir") {
+			checkDir(ps, "source.dir", c.abs(s.Dir))
+		}
+		if s.Path != "" && slices.Contains(st.keys, "path") {
+			checkSQLite(ps, "source.path", c.abs(s.Path))
+		}
+	}
+	c.checkTables(ps, st, ok)
+}
+
+// checkCSV checks the CSV dialect.
+func checkCSV(ps *problems, s *Source) {
+	d := s.Delimiter
+	if utf8.RuneCountInString(d) != 1 || !utf8.ValidString(d) {
+		ps.add("source.delimiter", `%s is not one character; for a tab write "\t"`, quote(d))
+	} else if d == `"` || d == "\r" || d == "\n" {
+		ps.add("source.delimiter", "%s cannot be a delimiter", quote(d))
+	}
+	switch {
+	case s.Decimal != "." && s.Decimal != ",":
+		ps.add("source.decimal", `%s is not a decimal separator; one of ".", ","`, quote(s.Decimal))
+	case s.Decimal == d:
+		ps.add("source.decimal", "%s is also the delimiter", quote(s.Decimal))
+	}
+}
+
+// checkSQLite reports a problem unless path is an SQLite database. An empty
+// file is one: SQLite treats it as a database without tables.
+func checkSQLite(ps *problems, key, path string) {
+	if !checkFile(ps, key, path) {
+		return
+	}
+	const magic = "SQLite format 3\x00"
+	head, err := readHead(path, len(magic))
+	if err != nil {
+		ps.add(key, "%q cannot be read: %v", path, unwrapPath(err))
+		return
+	}
+	if len(head) > 0 && string(head) != magic {
+		ps.add(key, "%q is not an SQLite database", path)
+	}
+}
+
+// sqlIdentifier is a table name, optionally schema-qualified.
+var sqlIdentifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$`)
+
+// checkTables checks [source.tables]; st and known say the source type, when
+// it is one.
+func (c *Config) checkTables(ps *problems, st sourceType, known bool) {
+	names := make([]string, 0, len(c.Source.Tables))
+	for name := range c.Source.Tables {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		oi, oj := tableOrder(names[i]), tableOrder(names[j])
+		return oi < oj || oi == oj && names[i] < names[j]
+	})
+	for _, name := range names {
+		key, t := "source.tables."+name, c.Source.Tables[name]
+		if !slices.Contains(tables, name) {
+			ps.add(key, "unknown table; one of %s", list(tables))
+			continue
+		}
+		if t.Table != "" && t.Query != "" {
+			ps.add(key, "sets both table and query; use one")
+		}
+		for _, f := range t.fields() {
+			if f.value == "" {
+				continue
+			}
+			fkey := key + "." + f.key
+			if known && !slices.Contains(st.tableKeys, f.key) {
+				ps.add(fkey, "does not apply to source type %q", st.name)
+				continue
+			}
+			switch f.key {
+			case "file":
+				if c.Source.Dir != "" || filepath.IsAbs(t.File) {
+					checkFile(ps, fkey, c.tableFile(t.File))
+				}
+			case "table":
+				if !sqlIdentifier.MatchString(t.Table) {
+					ps.add(fkey, "%s is not a table name (letters, digits and _, optionally schema.table)", quote(t.Table))
+				}
+			case "query":
+				if !isSelect(t.Query) {
+					ps.add(fkey, "is not a SELECT statement")
+				}
+			}
+		}
+	}
+}
+
+// tableOrder sorts canonical tables in contract order, unknown ones last.
+func tableOrder(name string) int {
+	if i := slices.Index(tables, name); i >= 0 {
+		return i
+	}
+	return len(tables)
+}
+
+// tableFile resolves a table's file against the source folder.
+func (c *Config) tableFile(file string) string {
+	if filepath.IsAbs(file) {
+		return file
+	}
+	return filepath.Join(c.abs(c.Source.Dir), file)
+}
+
+// isSelect reports whether the query starts with SELECT or WITH.
+func isSelect(q string) bool {
+	w := strings.Fields(strings.TrimLeft(q, "( \t\r\n"))
+	if len(w) == 0 {
+		return false
+	}
+	first := strings.ToUpper(w[0])
+	return first == "SELECT" || first == "WITH"
+}

@@ -1,0 +1,221 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"golang.org/x/text/currency"
+)
+
+// languages are the report languages with translations.
+var languages = []string{"en", "nl"}
+
+// Validate checks the configuration as Load leaves it (defaults applied,
+// paths resolved) and returns a *ValidationError with every problem found,
+// or nil. It does not change c.
+func (c *Config) Validate() error {
+	if ps := c.problems(nil); len(ps) > 0 {
+		name := c.Path
+		if name == "" {
+			name = parseName
+		}
+		return &ValidationError{File: name, Problems: ps}
+	}
+	return nil
+}
+
+// problems runs every check. md, when not nil, is the metadata of the
+// decoded file, for the checks that need to know what the file wrote.
+func (c *Config) problems(md *toml.MetaData) []Problem {
+	var ps problems
+	c.checkReport(&ps)
+	c.checkSource(&ps)
+	c.checkKPI(&ps, md)
+	c.checkTargets(&ps)
+	c.checkJobs(&ps)
+	return ps
+}
+
+// problems collects Problems in the order they are found.
+type problems []Problem
+
+func (ps *problems) add(key, format string, args ...any) {
+	*ps = append(*ps, Problem{Key: key, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *Config) checkReport(ps *problems) {
+	r := c.Report
+	if strings.TrimSpace(r.Company) == "" {
+		ps.add("report.company", "is required")
+	}
+
+	switch r.Timezone {
+	case "":
+		ps.add("report.timezone", `is empty; want an IANA zone name such as "Europe/Amsterdam"`)
+	case "Local":
+		ps.add("report.timezone", `"Local" depends on the host; want an IANA zone name such as "Europe/Amsterdam"`)
+	default:
+		if _, err := time.LoadLocation(r.Timezone); err != nil {
+			ps.add("report.timezone", "%s is not a time zone: %v", quote(r.Timezone), err)
+		}
+	}
+
+	if !currencyCode.MatchString(r.Currency) {
+		ps.add("report.currency", `%s is not an ISO 4217 code (3 upper-case letters, such as "EUR")`, quote(r.Currency))
+	} else if _, err := currency.ParseISO(r.Currency); err != nil {
+		ps.add("report.currency", "%s is not a known ISO 4217 currency", quote(r.Currency))
+	}
+
+	checkLanguage(ps, "report.language", r.Language)
+
+	if r.OutputDir == "" {
+		ps.add("report.output_dir", "is empty; leave it out for %q", DefaultOutputDir)
+	} else if fi, err := os.Stat(c.abs(r.OutputDir)); err == nil && !fi.IsDir() {
+		ps.add("report.output_dir", "%q is not a folder", c.abs(r.OutputDir))
+	}
+	if r.Logo != "" {
+		checkImage(ps, "report.logo", c.abs(r.Logo))
+	}
+	if r.TemplateDir != "" {
+		checkDir(ps, "report.template_dir", c.abs(r.TemplateDir))
+	}
+}
+
+var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+
+func checkLanguage(ps *problems, key, lang string) {
+	if !slices.Contains(languages, lang) {
+		ps.add(key, "%s is not a report language; one of %s", quote(lang), list(languages))
+	}
+}
+
+func (c *Config) checkKPI(ps *problems, md *toml.MetaData) {
+	v := c.KPI.CLVLifespanYears
+	zeroWritten := v == 0 && md != nil && md.IsDefined("kpi", "clv_lifespan_years")
+	if v < 0 || zeroWritten || math.IsNaN(v) || math.IsInf(v, 0) {
+		ps.add("kpi.clv_lifespan_years", "%v is not a lifespan; want years > 0, or leave it out to use 1 / churn rate", v)
+	}
+}
+
+// fractionKPIs are the ratio KPIs that cannot exceed 100 %; a target above 1
+// is a percentage written as a number (5 for 5 %).
+var fractionKPIs = []string{"churn_rate", "retention_rate", "lead_conversion_rate", "profit_margin"}
+
+// signedKPIs are the KPIs that can be negative.
+var signedKPIs = []string{"sales_growth", "profit_margin"}
+
+func (c *Config) checkTargets(ps *problems) {
+	ids := make([]string, 0, len(c.Targets))
+	for id := range c.Targets {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		v, key := c.Targets[id], "targets."+id
+		switch {
+		case !slices.Contains(KPIIDs, id):
+			ps.add(key, "unknown KPI; one of %s", list(KPIIDs))
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			ps.add(key, "%v is not a target", v)
+		case v < 0 && !slices.Contains(signedKPIs, id):
+			ps.add(key, "%v is negative", v)
+		case v > 1 && slices.Contains(fractionKPIs, id):
+			ps.add(key, "%v is above 1; ratios are fractions (0.05 = 5 %%)", v)
+		}
+	}
+}
+
+func checkDir(ps *problems, key, path string) {
+	fi, err := os.Stat(path)
+	switch {
+	case os.IsNotExist(err):
+		ps.add(key, "%q does not exist", path)
+	case err != nil:
+		ps.add(key, "%q cannot be read: %v", path, unwrapPath(err))
+	case !fi.IsDir():
+		ps.add(key, "%q is not a folder", path)
+	}
+}
+
+// checkFile reports a problem unless path is an existing regular file, and
+// returns whether it is one.
+func checkFile(ps *problems, key, path string) bool {
+	fi, err := os.Stat(path)
+	switch {
+	case os.IsNotExist(err):
+		ps.add(key, "%q does not exist", path)
+	case err != nil:
+		ps.add(key, "%q cannot be read: %v", path, unwrapPath(err))
+	case fi.IsDir():
+		ps.add(key, "%q is a folder, not a file", path)
+	default:
+		return true
+	}
+	return false
+}
+
+// checkImage reports a problem unless path is a PNG or JPEG file.
+func checkImage(ps *problems, key, path string) {
+	if !checkFile(ps, key, path) {
+		return
+	}
+	head, err := readHead(path, 8)
+	if err != nil {
+		ps.add(key, "%q cannot be read: %v", path, unwrapPath(err))
+		return
+	}
+	if !bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")) && !bytes.HasPrefix(head, []byte("\xff\xd8\xff")) {
+		ps.add(key, "%q is not a PNG or JPEG image", path)
+	}
+}
+
+// readHead returns the first n bytes of the file at path, fewer if it is shorter.
+func readHead(path string, n int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	head := make([]byte, n)
+	m, err := io.ReadFull(f, head)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	return head[:m], err
+}
+
+// unwrapPath drops the path from an *os.PathError; messages already say it.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// quote returns s quoted, cut to 60 characters: messages show what was
+// written without repeating a long value in full.
+func quote(s string) string {
+	const max = 60
+	if r := []rune(s); len(r) > max {
+		return fmt.Sprintf("%q…", string(r[:max]))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// list returns the words quoted and comma separated.
+func list(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = fmt.Sprintf("%q", w)
+	}
+	return strings.Join(q, ", ")
+}
