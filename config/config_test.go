@@ -455,14 +455,14 @@ func TestExampleConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "demo", "data"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "kpireport-demo", "data"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	c, err := Parse(data, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Report.Company != "Voorbeeld B.V." || c.Report.Location.String() != "Europe/Amsterdam" || c.Source.Dir != filepath.Join(dir, "demo", "data") {
+	if c.Report.Company != "Voorbeeld B.V." || c.Report.Location.String() != "Europe/Amsterdam" || c.Source.Dir != filepath.Join(dir, "kpireport-demo", "data") {
 		t.Errorf("report %+v, source %+v", c.Report, c.Source)
 	}
 	for _, name := range []string{"monthly", "weekly"} {
