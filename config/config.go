@@ -1,6 +1,7 @@
 // Package config loads and validates kpireport's TOML configuration file:
 // which company and time zone a report is for, where the sales data lives,
-// the KPI targets, and the report jobs with their schedules.
+// the KPI targets, the report jobs with their schedules and recipients, and
+// how reports are delivered, where the run ledger is kept and how to log.
 //
 // Loading is defaults, then a strict decode (an unknown key is a problem),
 // then Validate, which reports every problem at once with its key path.
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,13 +36,17 @@ var KPIIDs = []string{
 
 // Config is a loaded configuration file.
 type Config struct {
-	Path    string             `toml:"-"` // absolute path of the file loaded
-	Dir     string             `toml:"-"` // folder of the file; relative paths resolve against it
-	Report  Report             `toml:"report"`
-	Source  Source             `toml:"source"`
-	KPI     KPI                `toml:"kpi"`
-	Targets map[string]float64 `toml:"targets"` // KPI id -> target value (ratios as fractions: 0.05 = 5 %)
-	Jobs    []Job              `toml:"jobs"`
+	Path     string             `toml:"-"` // absolute path of the file loaded
+	Dir      string             `toml:"-"` // folder of the file; relative paths resolve against it
+	Report   Report             `toml:"report"`
+	Source   Source             `toml:"source"`
+	KPI      KPI                `toml:"kpi"`
+	Targets  map[string]float64 `toml:"targets"` // KPI id -> target value (ratios as fractions: 0.05 = 5 %)
+	SMTP     SMTP               `toml:"smtp"`
+	Delivery Delivery           `toml:"delivery"`
+	State    State              `toml:"state"`
+	Log      Log                `toml:"log"`
+	Jobs     []Job              `toml:"jobs"`
 }
 
 // Report holds what every report of this configuration shares.
@@ -79,8 +85,8 @@ type KPI struct {
 	CLVLifespanYears float64 `toml:"clv_lifespan_years"`
 }
 
-// Job is one scheduled report: which period kind it covers, when it runs and
-// what it produces.
+// Job is one scheduled report: which period kind it covers, when it runs,
+// what it produces and who receives it.
 type Job struct {
 	Name     string   `toml:"name"`     // required, unique, [A-Za-z0-9_-]+
 	Period   string   `toml:"period"`   // "month" | "week" | "quarter", required
@@ -89,6 +95,17 @@ type Job struct {
 	Template string   `toml:"template"` // report template name; "" means the built-in one for the period kind
 	Filename string   `toml:"filename"` // output base name template, default "{{job}}-{{period}}"
 	Language string   `toml:"language"` // optional per-job override of report.language
+
+	// Recipients, CC and BCC are email addresses ("Name <addr>" or addr); an
+	// address is in at most one of them. A job without any only renders.
+	Recipients []string `toml:"recipients"` // To
+	CC         []string `toml:"cc"`
+	BCC        []string `toml:"bcc"`          // never shown in the headers
+	ReplyTo    []string `toml:"reply_to"`     // where replies go instead of smtp.from
+	Subject    string   `toml:"subject"`      // text/template on SubjectData, default DefaultSubject
+	Timeout    Duration `toml:"timeout"`      // longest a run may take, default 15m
+	CatchUp    string   `toml:"catch_up"`     // periods missed while down: "latest" (default) | "all" | "none"
+	CatchUpMax int      `toml:"catch_up_max"` // most periods run by catch_up = "all", default 12
 }
 
 // Defaults used where the file does not set a value.
@@ -149,19 +166,35 @@ func parse(data []byte, dir, name string) (*Config, error) {
 			Language:  DefaultLanguage,
 			OutputDir: DefaultOutputDir,
 		},
+		SMTP: SMTP{
+			TLS:             DefaultTLS,
+			Timeout:         Duration{DefaultSMTPTimeout},
+			MaxAttachmentMB: DefaultMaxAttachmentMB,
+		},
+		Delivery: Delivery{
+			Mode:       DefaultMode,
+			OutboxDir:  DefaultOutboxDir,
+			Retries:    DefaultRetries,
+			Backoff:    Duration{DefaultBackoff},
+			MaxBackoff: Duration{DefaultMaxBackoff},
+		},
+		State: State{Driver: DefaultStateDriver, Path: DefaultStatePath},
+		Log:   Log{Format: DefaultLogFormat, Level: DefaultLogLevel},
 	}
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(c)
 	if err != nil {
-		return nil, decodeError(name, err)
+		return nil, decodeError(name, md, err)
 	}
 	problems := append(unknownKeys(md), notTables(md)...)
 	c.applyDefaults(md)
 	c.resolve()
-	problems = append(problems, c.problems(&md)...)
+	ps, password := c.problems(&md)
+	problems = append(problems, ps...)
 	if len(problems) > 0 {
 		return nil, &ValidationError{File: name, Problems: problems}
 	}
 	c.Report.Location, _ = time.LoadLocation(c.Report.Timezone) // checked by problems
+	c.SMTP.Password = password
 	return c, nil
 }
 
@@ -176,6 +209,10 @@ func (c *Config) applyDefaults(md toml.MetaData) {
 			c.Source.Decimal = DefaultDecimal
 		}
 	}
+	if !md.IsDefined("smtp", "port") {
+		c.SMTP.Port = defaultPort(c.SMTP.TLS)
+	}
+	keys := jobKeys(md)
 	for i := range c.Jobs {
 		j := &c.Jobs[i]
 		if j.Formats == nil { // formats = [] stays empty and is reported
@@ -184,7 +221,73 @@ func (c *Config) applyDefaults(md toml.MetaData) {
 		if j.Filename == "" {
 			j.Filename = DefaultFilename
 		}
+		// A value the file wrote stays, so that subject = "" is reported
+		// rather than replaced.
+		unset := func(key string) bool { return i >= len(keys) || !keys[i][key] }
+		if j.Subject == "" && unset("subject") {
+			j.Subject = DefaultSubject
+		}
+		if j.Timeout.Duration == 0 && unset("timeout") {
+			j.Timeout.Duration = DefaultJobTimeout
+		}
+		if j.CatchUp == "" && unset("catch_up") {
+			j.CatchUp = DefaultCatchUp
+		}
+		if j.CatchUpMax == 0 && unset("catch_up_max") {
+			j.CatchUpMax = DefaultCatchUpMax
+		}
 	}
+}
+
+// withDefaults returns a copy of c with the defaults of the delivery, state
+// and log settings, and of the jobs' delivery settings, in place of zero
+// values, so that Validate accepts a Config built in code that leaves them
+// out. Load instead leaves a zero the file wrote, for the checks to report.
+func (c *Config) withDefaults() *Config {
+	d := *c
+	d.Jobs = slices.Clone(c.Jobs)
+	orDefault(&d.SMTP.TLS, DefaultTLS)
+	orDefault(&d.SMTP.Port, defaultPort(d.SMTP.TLS))
+	orDefault(&d.SMTP.Timeout, Duration{DefaultSMTPTimeout})
+	orDefault(&d.SMTP.MaxAttachmentMB, DefaultMaxAttachmentMB)
+	orDefault(&d.Delivery.Mode, DefaultMode)
+	orDefault(&d.Delivery.OutboxDir, DefaultOutboxDir)
+	orDefault(&d.Delivery.Backoff, Duration{DefaultBackoff})
+	orDefault(&d.Delivery.MaxBackoff, Duration{DefaultMaxBackoff})
+	orDefault(&d.State.Driver, DefaultStateDriver)
+	orDefault(&d.State.Path, DefaultStatePath)
+	orDefault(&d.Log.Format, DefaultLogFormat)
+	orDefault(&d.Log.Level, DefaultLogLevel)
+	for i := range d.Jobs {
+		j := &d.Jobs[i]
+		orDefault(&j.Subject, DefaultSubject)
+		orDefault(&j.Timeout, Duration{DefaultJobTimeout})
+		orDefault(&j.CatchUp, DefaultCatchUp)
+		orDefault(&j.CatchUpMax, DefaultCatchUpMax)
+	}
+	return &d
+}
+
+// orDefault sets *v to def when it is the zero value.
+func orDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// jobKeys returns the keys each [[jobs]] entry sets, in file order.
+func jobKeys(md toml.MetaData) []map[string]bool {
+	var jobs []map[string]bool
+	for _, k := range md.Keys() {
+		switch {
+		case len(k) == 1 && k[0] == "jobs" && md.Type("jobs") == "ArrayHash":
+			jobs = append(jobs, make(map[string]bool))
+		case len(k) == 2 && k[0] == "jobs" && len(jobs) > 0:
+			jobs[len(jobs)-1][k[1]] = true
+		}
+	}
+	return jobs
 }
 
 // resolve makes the file paths absolute: against Dir, and a table's file
@@ -195,6 +298,11 @@ func (c *Config) resolve() {
 	c.Report.TemplateDir = c.abs(c.Report.TemplateDir)
 	c.Source.Dir = c.abs(c.Source.Dir)
 	c.Source.Path = c.abs(c.Source.Path)
+	c.SMTP.PasswordFile = c.abs(c.SMTP.PasswordFile)
+	c.Delivery.OutboxDir = c.abs(c.Delivery.OutboxDir)
+	if c.State.stateFile() {
+		c.State.Path = c.abs(c.State.Path)
+	}
 	for name, t := range c.Source.Tables {
 		if t.File != "" && !filepath.IsAbs(t.File) {
 			t.File = filepath.Join(c.Source.Dir, t.File)
@@ -266,9 +374,21 @@ func unknownKeys(md toml.MetaData) []Problem {
 		if k[0] == "jobs" && len(k) > 1 && job >= 0 {
 			key = fmt.Sprintf("jobs[%d].%s", job, toml.Key(k[1:]).String())
 		}
-		problems = append(problems, Problem{Key: key, Message: "unknown key"})
+		msg := "unknown key"
+		if h, ok := hints[s]; ok {
+			msg += "; " + h
+		}
+		problems = append(problems, Problem{Key: key, Message: msg})
 	}
 	return problems
+}
+
+// hints are said after "unknown key" for keys that are easily written by
+// mistake.
+var hints = map[string]string{
+	"smtp.password": "the password is not written in this file; name an environment variable with password_env, or a file with password_file",
+	"smtp.user":     "did you mean username?",
+	"jobs.to":       "did you mean recipients?",
 }
 
 // notTables reports map-valued keys written as a plain value. The decoder
@@ -300,13 +420,18 @@ var (
 )
 
 // decodeError turns an error of the TOML decoder into a *DecodeError with
-// the file name and line.
-func decodeError(name string, err error) error {
+// the file name and line. md is what the decoder returned with the error.
+func decodeError(name string, md toml.MetaData, err error) error {
 	de := &DecodeError{File: name, Message: err.Error(), Err: err}
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		de.Line = pe.Position.Line
 		de.Message = pe.Message
+		// The file parsed, and a value was refused, such as a bad duration:
+		// LastKey is its key. In a syntax error it is only the key before.
+		if len(md.Keys()) > 0 {
+			de.Key = pe.LastKey
+		}
 		return de
 	}
 	// Type mismatches are plain errors: toml: line 3 (last key "report.company"): incompatible types: ...
@@ -343,6 +468,8 @@ func tomlType(goType string) string {
 		return "array of tables"
 	case "time.Time":
 		return "datetime"
+	case "primitive (string-like)": // a type read with UnmarshalText, such as Duration
+		return "string"
 	}
 	return goType
 }

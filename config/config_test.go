@@ -1,11 +1,13 @@
 package config
 
 import (
+	"encoding"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,10 @@ func testdata(t *testing.T, elem ...string) string {
 }
 
 var ignoreLocation = cmpopts.IgnoreFields(Report{}, "Location")
+
+// revealSecrets makes cmp compare and show a Secret by its value: a test
+// has to see which password was read.
+var revealSecrets = cmp.Transformer("Reveal", Secret.Reveal)
 
 func TestLoad(t *testing.T) {
 	c, err := Load("testdata/valid.toml")
@@ -54,12 +60,46 @@ func TestLoad(t *testing.T) {
 		},
 		KPI:     KPI{CLVLifespanYears: 2.5},
 		Targets: map[string]float64{"revenue": 100000, "churn_rate": 0.05, "sales_growth": -0.1},
+		SMTP: SMTP{
+			Host:            "smtp.example.nl",
+			Port:            2525,
+			From:            "KPI-rapportage <rapportage@voorbeeld.nl>",
+			TLS:             "tls",
+			Username:        "rapportage",
+			PasswordFile:    testdata(t, "smtp-password"),
+			Timeout:         Duration{45 * time.Second},
+			MaxAttachmentMB: 10,
+			Password:        "correct horse battery staple",
+		},
+		Delivery: Delivery{
+			Mode:       "smtp",
+			OutboxDir:  testdata(t, "mail"),
+			Retries:    0,
+			Backoff:    Duration{time.Minute},
+			MaxBackoff: Duration{time.Hour},
+			Operators:  []string{"beheer@example.nl", "Ops <ops@example.nl>"},
+		},
+		State: State{Driver: "sqlite", Path: testdata(t, "state", "ledger.db")},
+		Log:   Log{Format: "json", Level: "debug"},
 		Jobs: []Job{
-			{Name: "monthly", Period: "month", Schedule: "0 7 1 * *", Formats: []string{"xlsx", "pdf"}, Filename: "{{job}}-{{period}}"},
-			{Name: "q", Period: "quarter", Schedule: "30 6 1 1,4,7,10 *", Formats: []string{"pdf"}, Template: "quarter-board", Filename: "{{company}} {{ period }}", Language: "en"},
+			{
+				Name: "monthly", Period: "month", Schedule: "0 7 1 * *", Formats: []string{"xlsx", "pdf"}, Filename: "{{job}}-{{period}}",
+				Subject: DefaultSubject, Timeout: Duration{15 * time.Minute}, CatchUp: "latest", CatchUpMax: 12,
+			},
+			{
+				Name: "q", Period: "quarter", Schedule: "30 6 1 1,4,7,10 *", Formats: []string{"pdf"}, Template: "quarter-board", Filename: "{{company}} {{ period }}", Language: "en",
+				Recipients: []string{"Directie <directie@example.nl>", "sales@example.nl"},
+				CC:         []string{"controller@example.nl"},
+				BCC:        []string{"archief@example.nl"},
+				ReplyTo:    []string{"sales-ops@example.nl"},
+				Subject:    "{{.Title}} {{.Label}}",
+				Timeout:    Duration{20 * time.Minute},
+				CatchUp:    "all",
+				CatchUpMax: 24,
+			},
 		},
 	}
-	if diff := cmp.Diff(want, c, ignoreLocation); diff != "" {
+	if diff := cmp.Diff(want, c, ignoreLocation, revealSecrets); diff != "" {
 		t.Errorf("Load (-want +got):\n%s", diff)
 	}
 	if c.Report.Location == nil || c.Report.Location.String() != "Europe/Amsterdam" {
@@ -96,11 +136,29 @@ func TestDefaults(t *testing.T) {
 			OutputDir: testdata(t, "reports"),
 		},
 		Source: Source{Type: "csv", Dir: testdata(t, "data"), Delimiter: ",", Decimal: "."},
+		SMTP: SMTP{
+			Port:            587,
+			TLS:             "starttls",
+			Timeout:         Duration{30 * time.Second},
+			MaxAttachmentMB: 20,
+		},
+		Delivery: Delivery{
+			Mode:       "outbox",
+			OutboxDir:  testdata(t, "outbox"),
+			Retries:    5,
+			Backoff:    Duration{30 * time.Second},
+			MaxBackoff: Duration{10 * time.Minute},
+		},
+		State: State{Driver: "sqlite", Path: testdata(t, "kpireport-state.db")},
+		Log:   Log{Format: "text", Level: "info"},
 		Jobs: []Job{
-			{Name: "monthly", Period: "month", Schedule: "0 7 1 * *", Formats: []string{"xlsx", "pdf"}, Filename: "{{job}}-{{period}}"},
+			{
+				Name: "monthly", Period: "month", Schedule: "0 7 1 * *", Formats: []string{"xlsx", "pdf"}, Filename: "{{job}}-{{period}}",
+				Subject: "{{.Company}}: {{.Title}} {{.Period}}", Timeout: Duration{15 * time.Minute}, CatchUp: "latest", CatchUpMax: 12,
+			},
 		},
 	}
-	if diff := cmp.Diff(want, c, ignoreLocation); diff != "" {
+	if diff := cmp.Diff(want, c, ignoreLocation, revealSecrets); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
 	if c.Report.Location != time.UTC {
@@ -471,10 +529,27 @@ func TestExampleConfig(t *testing.T) {
 		}
 	}
 
-	// Every key appears, set or commented out: "key =" or "# key =".
+	if c.Delivery.Mode != "outbox" || c.SMTP.Password != "" {
+		t.Errorf("delivery mode %q, password read %v; want outbox and none", c.Delivery.Mode, c.SMTP.Password != "")
+	}
+	m, err := c.Job("monthly")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Recipients) == 0 || len(m.CC) == 0 || len(m.BCC) == 0 {
+		t.Errorf("monthly job has no recipients, cc or bcc: %+v", m)
+	}
+
+	// Every key appears in its own table, set or commented out: "key =" or
+	// "# key =".
 	text := string(data)
-	for _, key := range tomlKeys(reflect.TypeOf(Config{})) {
-		if !strings.Contains(text, "\n"+key+" = ") && !strings.Contains(text, "\n# "+key+" = ") {
+	tables := exampleTables(text)
+	for _, key := range tomlKeys(reflect.TypeOf(Config{}), "") {
+		table, leaf, _ := strings.Cut(key, ".")
+		if i := strings.LastIndex(leaf, "."); i >= 0 {
+			leaf = leaf[i+1:]
+		}
+		if !strings.Contains(tables[table], "\n"+leaf+" = ") && !strings.Contains(tables[table], "\n# "+leaf+" = ") {
 			t.Errorf("config.example.toml does not show %s", key)
 		}
 	}
@@ -485,8 +560,12 @@ func TestExampleConfig(t *testing.T) {
 	}
 }
 
-// tomlKeys returns the toml keys of the struct's leaf fields.
-func tomlKeys(t reflect.Type) []string {
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+// tomlKeys returns the toml keys of the struct's leaf fields, with the
+// tables they are in: report.company, source.tables.file, jobs.subject. A
+// type read from a string, such as Duration, is a leaf.
+func tomlKeys(t reflect.Type, prefix string) []string {
 	var keys []string
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -501,16 +580,35 @@ func tomlKeys(t reflect.Type) []string {
 			}
 			ft = ft.Elem()
 		}
-		if ft.Kind() == reflect.Struct {
-			keys = append(keys, tomlKeys(ft)...)
+		if ft.Kind() == reflect.Struct && !reflect.PointerTo(ft).Implements(textUnmarshaler) {
+			keys = append(keys, tomlKeys(ft, prefix+tag+".")...)
 			continue
 		}
 		if f.Type.Kind() == reflect.Map { // [targets]: its keys are KPI ids
 			continue
 		}
-		keys = append(keys, tag)
+		keys = append(keys, prefix+tag)
 	}
 	return keys
+}
+
+// exampleHeader is a table header, commented out or not: [smtp], [[jobs]],
+// # [source.tables.orders].
+var exampleHeader = regexp.MustCompile(`^(?:# )?\[\[?([a-z_]+)[\].]`)
+
+// exampleTables splits a TOML file into the text of each top-level table,
+// by the first part of each header; a table's text runs until a header of
+// another table. The text before the first header is under "".
+func exampleTables(text string) map[string]string {
+	tables := make(map[string]string)
+	table := ""
+	for _, line := range strings.SplitAfter(text, "\n") {
+		if m := exampleHeader.FindStringSubmatch(line); m != nil {
+			table = m[1]
+		}
+		tables[table] += line
+	}
+	return tables
 }
 
 func TestJob(t *testing.T) {

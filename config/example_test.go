@@ -3,6 +3,7 @@ package config_test
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/kpireport/kpireport/config"
 )
@@ -69,4 +70,26 @@ func ExampleJob_Lang() {
 	c := &config.Config{Report: config.Report{Language: "nl"}}
 	fmt.Println((&config.Job{}).Lang(c), (&config.Job{Language: "en"}).Lang(c))
 	// Output: nl en
+}
+
+func ExampleSecret() {
+	password := config.Secret("correct horse battery staple")
+	fmt.Println(password)
+	fmt.Printf("%v %q %#v\n", password, password, config.SMTP{Password: password}.Password)
+	fmt.Println(len(password.Reveal()))
+	// Output:
+	// <secret>
+	// <secret> <secret> <secret>
+	// 28
+}
+
+func ExampleParseSubject() {
+	t, err := config.ParseSubject(config.DefaultSubject)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	t.Execute(os.Stdout, config.SubjectData{Company: "Voorbeeld B.V.", Job: "monthly", Title: "KPI-rapport", Period: "2026-10", Label: "oktober 2026"})
+	fmt.Println()
+	// Output: Voorbeeld B.V.: KPI-rapport 2026-10
 }

@@ -5,9 +5,38 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"text/template"
+	"time"
 
 	"github.com/robfig/cron/v3"
 )
+
+// Defaults of a job's delivery settings.
+const (
+	DefaultSubject    = "{{.Company}}: {{.Title}} {{.Period}}"
+	DefaultJobTimeout = 15 * time.Minute
+	DefaultCatchUp    = "latest"
+	DefaultCatchUpMax = 12
+)
+
+// catchUpModes are the values of a job's catch_up: which periods missed while
+// the daemon was down are run when it starts.
+var catchUpModes = []string{"latest", "all", "none"}
+
+// SubjectData is what a job's subject template is executed with.
+type SubjectData struct {
+	Company string // report.company
+	Job     string // the job's name
+	Title   string // the report's title, in the job's language
+	Period  string // the period's id: 2026-10, 2026-W43, 2026-Q3
+	Label   string // the period for people: October 2026
+}
+
+// ParseSubject parses a subject template (text/template, missingkey=error),
+// as Load checks a job's subject.
+func ParseSubject(text string) (*template.Template, error) {
+	return template.New("subject").Option("missingkey=error").Parse(text)
+}
 
 // periods are the period kinds a job can report on.
 var periods = []string{"month", "week", "quarter"}
@@ -101,6 +130,50 @@ func (c *Config) checkJob(ps *problems, key string, j *Job) {
 	if j.Language != "" {
 		checkLanguage(ps, key+".language", j.Language)
 	}
+
+	seen := make(map[string]string) // an address may be in one of recipients, cc and bcc
+	checkAddresses(ps, key+".recipients", j.Recipients, seen)
+	checkAddresses(ps, key+".cc", j.CC, seen)
+	checkAddresses(ps, key+".bcc", j.BCC, seen)
+	checkAddresses(ps, key+".reply_to", j.ReplyTo, make(map[string]string))
+
+	sample := SubjectData{Company: c.Report.Company, Job: j.Name, Title: "KPI report", Period: "2026-10", Label: "October 2026"}
+	if msg := checkSubject(j.Subject, sample); msg != "" {
+		ps.add(key+".subject", "%s", msg)
+	}
+
+	if j.Timeout.Duration <= 0 {
+		ps.add(key+".timeout", "%v is not a timeout; want a duration > 0, such as %q", j.Timeout, Duration{DefaultJobTimeout}.String())
+	}
+	if !slices.Contains(catchUpModes, j.CatchUp) {
+		ps.add(key+".catch_up", "%s is not a catch-up mode; one of %s", quote(j.CatchUp), list(catchUpModes))
+	}
+	if j.CatchUpMax < 1 {
+		ps.add(key+".catch_up_max", "%d is not a number of periods; want 1 or more", j.CatchUpMax)
+	}
+}
+
+// checkSubject returns what is wrong with a subject template, or "": it must
+// parse, and execute on sample data to one line that is not blank.
+func checkSubject(text string, sample SubjectData) string {
+	if text == "" {
+		return fmt.Sprintf("is empty; leave it out for %q", DefaultSubject)
+	}
+	t, err := ParseSubject(text)
+	if err != nil {
+		return fmt.Sprintf("%s is not a template: %v", quote(text), err)
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, sample); err != nil {
+		return fmt.Sprintf("%s fails on a sample report: %v; the fields are .Company, .Job, .Title, .Period and .Label", quote(text), err)
+	}
+	switch out := b.String(); {
+	case strings.ContainsAny(out, "\r\n"):
+		return fmt.Sprintf("%s gives a subject with a line break", quote(text))
+	case strings.TrimSpace(out) == "":
+		return fmt.Sprintf("%s gives an empty subject", quote(text))
+	}
+	return ""
 }
 
 // checkSchedule returns what is wrong with a job's schedule, or "". It must be

@@ -22,8 +22,13 @@ var languages = []string{"en", "nl"}
 // Validate checks the configuration as Load leaves it (defaults applied,
 // paths resolved) and returns a *ValidationError with every problem found,
 // or nil. It does not change c.
+//
+// Settings of [smtp], [delivery], [state], [log] and the jobs' delivery
+// settings left at their zero value count as left out: they are checked
+// with their defaults. When delivery.mode is "smtp", Validate also checks
+// that the password can be read.
 func (c *Config) Validate() error {
-	if ps := c.problems(nil); len(ps) > 0 {
+	if ps, _ := c.withDefaults().problems(nil); len(ps) > 0 {
 		name := c.Path
 		if name == "" {
 			name = parseName
@@ -33,16 +38,22 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// problems runs every check. md, when not nil, is the metadata of the
-// decoded file, for the checks that need to know what the file wrote.
-func (c *Config) problems(md *toml.MetaData) []Problem {
+// problems runs every check, in the order of the example file. md, when not
+// nil, is the metadata of the decoded file, for the checks that need to know
+// what the file wrote. It also returns the SMTP password, read when
+// delivery.mode is "smtp".
+func (c *Config) problems(md *toml.MetaData) ([]Problem, Secret) {
 	var ps problems
 	c.checkReport(&ps)
 	c.checkSource(&ps)
 	c.checkKPI(&ps, md)
 	c.checkTargets(&ps)
+	password := c.checkSMTP(&ps)
+	c.checkDelivery(&ps)
+	c.checkState(&ps)
+	c.checkLog(&ps)
 	c.checkJobs(&ps)
-	return ps
+	return ps, password
 }
 
 // problems collects Problems in the order they are found.
