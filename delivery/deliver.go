@@ -1,0 +1,298 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/kpireport/kpireport/ledger"
+)
+
+// Sender makes one attempt to deliver m to one envelope recipient, rcpt,
+// with the given Message-ID. The visible To and Cc headers list m's To and
+// Cc; Bcc never appears in a header. When it fails, retry says whether
+// another attempt can succeed; it is decided by the Sender because only it
+// understands its errors.
+type Sender interface {
+	Send(ctx context.Context, m *Message, rcpt string, messageID string) (retry bool, err error)
+}
+
+// Policy says how often and how patiently temporary failures are retried.
+// Zero fields take their defaults.
+type Policy struct {
+	// Retries is the number of attempts after the first. Default: 5;
+	// negative: none.
+	Retries int
+	// Backoff is the wait before the first retry; it doubles for each
+	// further one. Default: 30s.
+	Backoff time.Duration
+	// MaxBackoff caps the wait. Default: 10m.
+	MaxBackoff time.Duration
+	// Jitter spreads each wait randomly by up to this fraction either way.
+	// Default: 0.2; negative: none.
+	Jitter float64
+}
+
+// The defaults of Policy.
+const (
+	DefaultRetries    = 5
+	DefaultBackoff    = 30 * time.Second
+	DefaultMaxBackoff = 10 * time.Minute
+	DefaultJitter     = 0.2
+)
+
+func (p Policy) withDefaults() Policy {
+	switch {
+	case p.Retries == 0:
+		p.Retries = DefaultRetries
+	case p.Retries < 0:
+		p.Retries = 0
+	}
+	if p.Backoff <= 0 {
+		p.Backoff = DefaultBackoff
+	}
+	if p.MaxBackoff <= 0 {
+		p.MaxBackoff = DefaultMaxBackoff
+	}
+	switch {
+	case p.Jitter == 0:
+		p.Jitter = DefaultJitter
+	case p.Jitter < 0:
+		p.Jitter = 0
+	}
+	return p
+}
+
+// wait returns how long to wait before retry n (1 for the first retry):
+// Backoff·2^(n−1), capped at MaxBackoff, spread by ±Jitter.
+func (p Policy) wait(n int) time.Duration {
+	d := p.Backoff
+	for i := 1; i < n && d < p.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, p.MaxBackoff)
+	if p.Jitter > 0 {
+		d = time.Duration(float64(d) * (1 + p.Jitter*(2*rand.Float64()-1)))
+	}
+	return d
+}
+
+// Clock is the time source of a Deliverer; tests use a fake one.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Deliverer sends a report to every recipient exactly once, as recorded in
+// the ledger, retrying temporary failures.
+type Deliverer struct {
+	Sender Sender
+	Ledger *ledger.Ledger
+	Policy Policy
+	Logger *slog.Logger // nil: no logging
+	Clock  Clock        // nil: the real clock
+}
+
+// Report is what one Deliver call did.
+type Report struct {
+	Sent    []string         // delivered by this call
+	Skipped []string         // already sent by an earlier call
+	Failed  []RecipientError // not delivered
+}
+
+// RecipientError says why a recipient was not delivered.
+type RecipientError struct {
+	Recipient string
+	Kind      string // ledger.KindTo, KindCc or KindBcc
+	Attempts  int    // made by this call
+	// Temporary is true when the last failure was worth retrying but the
+	// retries ran out or the context ended; the ledger keeps the delivery
+	// pending (see ledger.Ledger.Pending).
+	Temporary bool
+	Err       error
+}
+
+func (e RecipientError) Error() string {
+	return fmt.Sprintf("%s %s after %d %s: %v", e.Kind, e.Recipient, e.Attempts, plural(e.Attempts, "attempt"), e.Err)
+}
+
+func (e RecipientError) Unwrap() error { return e.Err }
+
+// Deliver sends m to every To, Cc and Bcc recipient that the ledger does not
+// yet have as sent for (m.Job, m.Period); with resend, those are reset and
+// sent again. Each recipient gets its own transaction. Temporary failures
+// are retried with exponential backoff and jitter, only for the recipients
+// still unsent. Every attempt is recorded in the ledger before Deliver
+// returns, also when ctx ends. The error wraps ErrUndelivered if any
+// recipient ended failed; it is also returned for an invalid message or a
+// ledger failure, with the Report of what was done until then.
+func (d *Deliverer) Deliver(ctx context.Context, runID int64, m *Message, resend bool) (*Report, error) {
+	rep := &Report{}
+	wrap := func(err error) error { return fmt.Errorf("delivery: deliver %s %s: %w", m.Job, m.Period, err) }
+	if d.Sender == nil || d.Ledger == nil {
+		return rep, wrap(fmt.Errorf("%w: Deliverer needs a Sender and a Ledger", ErrInvalidConfig))
+	}
+	domain, err := m.validate()
+	if err != nil {
+		return rep, wrap(err)
+	}
+	log := d.logger().With("job", m.Job, "period", m.Period, "run", runID)
+
+	var todo []pending
+	for _, r := range m.recipients() {
+		row, err := d.Ledger.QueueDelivery(ctx, runID, m.Job, m.Period, r.addr, r.kind, MessageID(m.Job, m.Period, r.addr, domain))
+		if err != nil {
+			return rep, wrap(err)
+		}
+		if row.Status == ledger.DeliverySent {
+			if !resend {
+				log.Info("already sent", "rcpt", row.Recipient, "sent_at", row.SentAt)
+				rep.Skipped = append(rep.Skipped, row.Recipient)
+				continue
+			}
+			if err := d.Ledger.ResetDelivery(ctx, row.ID); err != nil {
+				return rep, wrap(err)
+			}
+		}
+		todo = append(todo, pending{Delivery: row, kind: r.kind})
+	}
+	total := len(todo) + len(rep.Skipped)
+	if err := d.sendAll(ctx, log, m, todo, rep); err != nil {
+		return rep, wrap(err)
+	}
+	if len(rep.Failed) > 0 {
+		errs := make([]error, len(rep.Failed))
+		for i, f := range rep.Failed {
+			errs[i] = f
+		}
+		return rep, fmt.Errorf("%w: %s %s: %d of %d %s: %w", ErrUndelivered, m.Job, m.Period,
+			len(rep.Failed), total, plural(total, "recipient"), errors.Join(errs...))
+	}
+	return rep, nil
+}
+
+// pending is a delivery still to be made, with what this call saw of it.
+type pending struct {
+	ledger.Delivery
+	kind     string
+	attempts int
+	lastErr  error
+}
+
+// sendAll is the retry loop: one round tries every pending recipient once,
+// records each attempt, and keeps the temporary failures for the next round
+// after a backoff. It returns an error only when the ledger fails.
+func (d *Deliverer) sendAll(ctx context.Context, log *slog.Logger, m *Message, todo []pending, rep *Report) error {
+	policy := d.Policy.withDefaults()
+	clock := d.clock()
+	// Attempts are recorded even when ctx ends: the ledger must know what
+	// went out.
+	record := context.WithoutCancel(ctx)
+	for round := 1; len(todo) > 0; round++ {
+		var again []pending
+		for _, p := range todo {
+			if ctx.Err() != nil {
+				again = append(again, p) // not tried: stays queued in the ledger
+				continue
+			}
+			retry, err := d.Sender.Send(ctx, m, p.Recipient, p.MessageID)
+			p.attempts++
+			p.lastErr = err
+			status := ledger.DeliverySent
+			switch {
+			case err == nil:
+			case retry:
+				status = ledger.DeliveryFailedTemp
+			default:
+				status = ledger.DeliveryFailedPerm
+			}
+			errMsg := ""
+			if err != nil {
+				errMsg = err.Error()
+			}
+			if lerr := d.Ledger.MarkAttempt(record, p.ID, status, errMsg, clock.Now()); lerr != nil {
+				log.Error("cannot record attempt", "rcpt", p.Recipient, "status", string(status), "err", lerr)
+				return lerr
+			}
+			attrs := []any{"rcpt", p.Recipient, "kind", p.kind, "attempt", p.attempts, "status", string(status)}
+			if err != nil {
+				attrs = append(attrs, "err", errMsg)
+			}
+			log.Log(ctx, levelOf(status), "delivery attempt", attrs...)
+			switch {
+			case status == ledger.DeliverySent:
+				rep.Sent = append(rep.Sent, p.Recipient)
+			case status == ledger.DeliveryFailedTemp && round <= policy.Retries:
+				again = append(again, p)
+			default:
+				rep.Failed = append(rep.Failed, p.failure(status == ledger.DeliveryFailedTemp))
+			}
+		}
+		todo = again
+		if len(todo) == 0 {
+			break
+		}
+		if ctx.Err() == nil {
+			wait := policy.wait(round)
+			log.Info("retrying", "recipients", len(todo), "retry", round, "wait", wait)
+			select {
+			case <-ctx.Done():
+			case <-clock.After(wait):
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			for _, p := range todo {
+				if p.lastErr == nil {
+					p.lastErr = err
+				}
+				rep.Failed = append(rep.Failed, p.failure(true))
+			}
+			log.Warn("stopped", "recipients_left", len(todo), "err", err)
+			break
+		}
+	}
+	return nil
+}
+
+func (p pending) failure(temporary bool) RecipientError {
+	return RecipientError{Recipient: p.Recipient, Kind: p.kind, Attempts: p.attempts, Temporary: temporary, Err: p.lastErr}
+}
+
+func levelOf(s ledger.DeliveryStatus) slog.Level {
+	switch s {
+	case ledger.DeliverySent:
+		return slog.LevelInfo
+	case ledger.DeliveryFailedTemp:
+		return slog.LevelWarn
+	}
+	return slog.LevelError
+}
+
+func (d *Deliverer) logger() *slog.Logger {
+	if d.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Logger
+}
+
+func (d *Deliverer) clock() Clock {
+	if d.Clock == nil {
+		return realClock{}
+	}
+	return d.Clock
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}

@@ -1,0 +1,116 @@
+package delivery
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/kpireport/kpireport/ledger"
+)
+
+// Attachment is a file to attach. Name defaults to the file's base name and
+// ContentType to the one its extension implies (else
+// application/octet-stream).
+type Attachment struct {
+	Path        string
+	Name        string
+	ContentType string
+}
+
+// Message is one report mail for one job and period. Each recipient gets
+// its own copy in its own SMTP transaction; the To and Cc headers show the
+// To and Cc lists (an address that does not parse is left out of them and
+// fails on its own), Bcc recipients never appear in any header.
+type Message struct {
+	Job, Period string
+	From        string // "Name <addr>" or addr
+	To          []string
+	Cc          []string
+	Bcc         []string
+	ReplyTo     []string
+	Subject     string
+	HTML, Text  string // both set: multipart/alternative
+	Attachments []Attachment
+}
+
+// recipient is one envelope recipient of a Message.
+type recipient struct {
+	addr string // the lower-cased addr-spec, or the raw text if it does not parse
+	kind string // ledger.KindTo, KindCc or KindBcc
+}
+
+// recipients returns the To, Cc and Bcc recipients in that order, each
+// address once (the first kind wins), as the keys the ledger stores: the
+// lower-cased addr-spec, so that "Ann@X.org" and "ann@x.org" are one
+// recipient however the config spells them.
+// Addresses that do not parse are kept as written, so that the Sender
+// rejects them and the ledger records why.
+func (m *Message) recipients() []recipient {
+	var rs []recipient
+	seen := map[string]bool{}
+	for _, list := range []struct {
+		kind  string
+		addrs []string
+	}{{ledger.KindTo, m.To}, {ledger.KindCc, m.Cc}, {ledger.KindBcc, m.Bcc}} {
+		for _, raw := range list.addrs {
+			key := strings.TrimSpace(raw)
+			if a, err := parseAddress(raw); err == nil {
+				key = strings.ToLower(a.Address)
+			}
+			if key == "" || seen[key] {
+				continue
+			}
+			seen[key] = true
+			rs = append(rs, recipient{addr: key, kind: list.kind})
+		}
+	}
+	return rs
+}
+
+// validate checks what every recipient's copy needs: a job and period, a
+// From and Reply-To that parse, a recipient, a body, and attachments that
+// exist. It returns the domain of the From address.
+func (m *Message) validate() (domain string, err error) {
+	var errs []string
+	if m.Job == "" || m.Period == "" {
+		errs = append(errs, "job and period must be set")
+	}
+	from, err := parseAddress(m.From)
+	if err != nil {
+		errs = append(errs, fmt.Sprintf("from: %v", err))
+	}
+	for i, r := range m.ReplyTo {
+		if _, err := parseAddress(r); err != nil {
+			errs = append(errs, fmt.Sprintf("reply-to[%d]: %v", i, err))
+		}
+	}
+	if len(m.recipients()) == 0 {
+		errs = append(errs, "no recipients")
+	}
+	if m.HTML == "" && m.Text == "" {
+		errs = append(errs, "no body")
+	}
+	for i, a := range m.Attachments {
+		fi, err := os.Stat(a.Path)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Sprintf("attachments[%d]: %v", i, err))
+		case !fi.Mode().IsRegular():
+			errs = append(errs, fmt.Sprintf("attachments[%d]: %s is not a regular file", i, a.Path))
+		}
+	}
+	if len(errs) > 0 {
+		return "", fmt.Errorf("%w: %s", ErrInvalidMessage, strings.Join(errs, "; "))
+	}
+	return addressDomain(from), nil
+}
+
+// MessageID returns the Message-ID of (job, period, rcpt):
+// <first 32 hex digits of sha256(job|period|rcpt)@domain>. It is the same
+// on every attempt and every run, so a repeated mail can be recognised.
+func MessageID(job, period, rcpt, domain string) string {
+	sum := sha256.Sum256([]byte(job + "|" + period + "|" + rcpt))
+	return "<" + hex.EncodeToString(sum[:])[:32] + "@" + domain + ">"
+}

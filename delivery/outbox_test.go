@@ -1,0 +1,129 @@
+package delivery
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/kpireport/kpireport/ledger"
+)
+
+func TestOutboxDelivers(t *testing.T) {
+	const a, b, c = "a@example.com", "b@example.com", "hidden@example.com"
+	dir := filepath.Join(t.TempDir(), "outbox")
+	box := NewOutbox(dir)
+	d, _, _ := testDeliverer(t, box)
+	m := testMessage([]string{a}, []string{b}, []string{c})
+	rep, err := d.Deliver(t.Context(), startRun(t, d.Ledger, m), m, false)
+	if err != nil || len(rep.Sent) != 3 {
+		t.Fatalf("Deliver = %+v, %v", rep, err)
+	}
+	for _, rcpt := range []string{a, b, c} {
+		t.Run(rcpt, func(t *testing.T) {
+			path := box.Path(m.Job, m.Period, rcpt)
+			if want := filepath.Join(dir, "monthly-2026-10-"+rcpt+".eml"); path != want {
+				t.Errorf("Path = %s, want %s", path, want)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pm := parseMail(t, data)
+			if _, ok := pm.Header["Bcc"]; ok || strings.Contains(string(data), c) {
+				t.Errorf("the Bcc recipient shows in %s", path)
+			}
+			if got, want := pm.Header.Get("Message-Id"), MessageID(m.Job, m.Period, rcpt, "example.com"); got != want {
+				t.Errorf("Message-ID %q, want %q", got, want)
+			}
+			if row := delivery(t, d.Ledger, m, rcpt); row.Status != ledger.DeliverySent {
+				t.Errorf("ledger row %+v, want sent", row)
+			}
+		})
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 {
+		t.Errorf("outbox holds %d files, want 3 (no temp files left)", len(entries))
+	}
+}
+
+func TestOutboxWritesWhatSMTPSends(t *testing.T) {
+	dir := t.TempDir()
+	att := filepath.Join(dir, "r.pdf")
+	if err := os.WriteFile(att, []byte("%PDF-1.4 report"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := testMessage([]string{"Alice <a@example.com>"}, []string{"b@example.com"}, nil)
+	m.ReplyTo = []string{"finance@example.com"}
+	m.Attachments = []Attachment{{Path: att}}
+	id := MessageID(m.Job, m.Period, "b@example.com", "example.com")
+
+	box := NewOutbox(filepath.Join(dir, "out"))
+	if _, err := box.Send(t.Context(), m, "b@example.com", id); err != nil {
+		t.Fatal(err)
+	}
+	fromFile, err := os.ReadFile(box.Path(m.Job, m.Period, "b@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t)
+	s, err := NewSMTPSender(srv.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Send(t.Context(), m, "b@example.com", id); err != nil {
+		t.Fatal(err)
+	}
+	fromWire := srv.Messages()[0].Data
+
+	// Date and MIME boundaries differ per write; everything else is equal.
+	file, wire := parseMail(t, fromFile), parseMail(t, fromWire)
+	for _, h := range []string{"Date", "Content-Type"} {
+		delete(file.Header, h)
+		delete(wire.Header, h)
+	}
+	if diff := cmp.Diff(wire, file); diff != "" {
+		t.Errorf("outbox file differs from what the SMTP server received (-wire +file):\n%s", diff)
+	}
+}
+
+func TestOutboxRejects(t *testing.T) {
+	tests := []struct {
+		name    string
+		job     string
+		rcpt    string
+		wantErr error
+	}{
+		{"injection in recipient", "monthly", `"a@x> ORCPT=x"@example.com`, ErrInvalidAddress},
+		{"path in job", "../../etc", "a@example.com", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			box := NewOutbox(dir)
+			m := testMessage([]string{tt.rcpt}, nil, nil)
+			m.Job = tt.job
+			retry, err := box.Send(t.Context(), m, tt.rcpt, "<id@example.com>")
+			if !errors.Is(err, tt.wantErr) || retry {
+				t.Fatalf("Send = %v, %v; want %v, no retry", retry, err, tt.wantErr)
+			}
+			entries, _ := os.ReadDir(dir)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			if tt.wantErr != nil && len(names) != 0 {
+				t.Errorf("files written for a rejected message: %v", names)
+			}
+			if tt.wantErr == nil && !slices.Equal(names, []string{"___.._etc-2026-10-a@example.com.eml"}) {
+				t.Errorf("outbox files = %v, want the job name sanitised", names)
+			}
+		})
+	}
+}

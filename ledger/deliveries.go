@@ -1,0 +1,217 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DeliveryStatus is the state of one recipient's delivery.
+type DeliveryStatus string
+
+// The states of a delivery.
+const (
+	DeliveryQueued     DeliveryStatus = "queued"           // not tried yet in this run
+	DeliverySent       DeliveryStatus = "sent"             // the server accepted the message
+	DeliveryFailedTemp DeliveryStatus = "failed-temporary" // worth another try
+	DeliveryFailedPerm DeliveryStatus = "failed-permanent" // will not work without a change
+)
+
+// Valid reports whether s is one of the known delivery states.
+func (s DeliveryStatus) Valid() bool {
+	switch s {
+	case DeliveryQueued, DeliverySent, DeliveryFailedTemp, DeliveryFailedPerm:
+		return true
+	}
+	return false
+}
+
+// The kinds of recipient.
+const (
+	KindTo  = "to"
+	KindCc  = "cc"
+	KindBcc = "bcc"
+)
+
+// Delivery is the record of getting one period's report of one job to one
+// recipient. There is one per (Job, Period, Recipient), reused across runs.
+type Delivery struct {
+	ID        int64
+	RunID     int64 // the latest run that queued it
+	Job       string
+	Period    string
+	Recipient string
+	Kind      string // KindTo, KindCc or KindBcc
+	MessageID string
+	Status    DeliveryStatus
+	Attempts  int // over all runs
+	LastError string
+	SentAt    time.Time // zero until sent
+	UpdatedAt time.Time
+}
+
+const deliveryColumns = `id, run_id, job, period, recipient, kind, message_id, status, attempts, last_error, sent_at, updated_at`
+
+// QueueDelivery returns the delivery row of (job, period, recipient),
+// inserting it as queued if there is none. An existing row that is not sent
+// is queued again for runID; a sent row is returned unchanged, never
+// downgraded.
+func (l *Ledger) QueueDelivery(ctx context.Context, runID int64, job, period, recipient, kind, messageID string) (Delivery, error) {
+	wrap := func(err error) error {
+		return fmt.Errorf("ledger: queue delivery %s %s to %s: %w", job, period, recipient, err)
+	}
+	if job == "" || period == "" || recipient == "" {
+		return Delivery{}, wrap(fmt.Errorf("%w: job, period and recipient must not be empty", ErrInvalidValue))
+	}
+	switch kind {
+	case KindTo, KindCc, KindBcc:
+	default:
+		return Delivery{}, wrap(fmt.Errorf("%w: kind %q", ErrInvalidValue, kind))
+	}
+	var d Delivery
+	err := l.inTx(ctx, func(tx *sql.Tx) error {
+		now := formatTime(l.now())
+		_, err := tx.ExecContext(ctx, `
+INSERT INTO deliveries (run_id, job, period, recipient, kind, message_id, status, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (job, period, recipient) DO UPDATE
+SET run_id = excluded.run_id, kind = excluded.kind, message_id = excluded.message_id,
+    status = excluded.status, updated_at = excluded.updated_at
+WHERE deliveries.status <> ?`,
+			runID, job, period, recipient, kind, messageID, string(DeliveryQueued), now, string(DeliverySent))
+		if err != nil {
+			return err
+		}
+		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+WHERE job = ? AND period = ? AND recipient = ?`, job, period, recipient))
+		return err
+	})
+	if err != nil {
+		return Delivery{}, wrap(err)
+	}
+	return d, nil
+}
+
+// MarkAttempt records one attempt at delivery id that ended at at with
+// status: attempts is incremented, errMsg kept as the last error, and
+// sent_at set when status is sent. A sent delivery cannot be marked again
+// (ErrAlreadySent) until ResetDelivery.
+func (l *Ledger) MarkAttempt(ctx context.Context, id int64, status DeliveryStatus, errMsg string, at time.Time) error {
+	wrap := func(err error) error { return fmt.Errorf("ledger: mark delivery %d %s: %w", id, status, err) }
+	if !status.Valid() || status == DeliveryQueued {
+		return wrap(fmt.Errorf("%w: attempt status %q", ErrInvalidValue, status))
+	}
+	sentAt := ""
+	if status == DeliverySent {
+		sentAt = formatTime(at)
+	}
+	err := l.inTx(ctx, func(tx *sql.Tx) error {
+		if err := l.requireStatus(ctx, tx, id, func(s DeliveryStatus) error {
+			if s == DeliverySent {
+				return ErrAlreadySent
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries
+SET status = ?, attempts = attempts + 1, last_error = ?, sent_at = ?, updated_at = ? WHERE id = ?`,
+			string(status), errMsg, sentAt, formatTime(at), id)
+		return err
+	})
+	if err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// ResetDelivery puts delivery id back to queued so that it is sent again
+// (for --resend). Its attempts and last error are kept.
+func (l *Ledger) ResetDelivery(ctx context.Context, id int64) error {
+	err := l.inTx(ctx, func(tx *sql.Tx) error {
+		if err := l.requireStatus(ctx, tx, id, func(DeliveryStatus) error { return nil }); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, sent_at = '', updated_at = ? WHERE id = ?`,
+			string(DeliveryQueued), formatTime(l.now()), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: reset delivery %d: %w", id, err)
+	}
+	return nil
+}
+
+// requireStatus reads the status of delivery id and passes it to check.
+func (l *Ledger) requireStatus(ctx context.Context, tx *sql.Tx, id int64, check func(DeliveryStatus) error) error {
+	var s string
+	switch err := tx.QueryRowContext(ctx, `SELECT status FROM deliveries WHERE id = ?`, id).Scan(&s); {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrDeliveryNotFound
+	case err != nil:
+		return err
+	}
+	return check(DeliveryStatus(s))
+}
+
+// Deliveries returns the deliveries of job for period in the order they were
+// first queued.
+func (l *Ledger) Deliveries(ctx context.Context, job, period string) ([]Delivery, error) {
+	ds, err := l.queryDeliveries(ctx, `WHERE job = ? AND period = ? ORDER BY id`, job, period)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: deliveries %s %s: %w", job, period, err)
+	}
+	return ds, nil
+}
+
+// Pending returns every delivery that is queued or failed temporarily, over
+// all jobs and periods, oldest first: the work to resume after a restart.
+func (l *Ledger) Pending(ctx context.Context) ([]Delivery, error) {
+	ds, err := l.queryDeliveries(ctx, `WHERE status IN (?, ?) ORDER BY id`,
+		string(DeliveryQueued), string(DeliveryFailedTemp))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: pending deliveries: %w", err)
+	}
+	return ds, nil
+}
+
+func (l *Ledger) queryDeliveries(ctx context.Context, clause string, args ...any) ([]Delivery, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries `+clause, args...)
+	if err != nil {
+		return nil, err
+	}
+	var ds []Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, errors.Join(err, rows.Close())
+		}
+		ds = append(ds, d)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	return ds, nil
+}
+
+func scanDelivery(s rowScanner) (Delivery, error) {
+	var (
+		d               Delivery
+		status          string
+		sent, updated   string
+		sentErr, updErr error
+	)
+	if err := s.Scan(&d.ID, &d.RunID, &d.Job, &d.Period, &d.Recipient, &d.Kind, &d.MessageID,
+		&status, &d.Attempts, &d.LastError, &sent, &updated); err != nil {
+		return Delivery{}, err
+	}
+	d.Status = DeliveryStatus(status)
+	d.SentAt, sentErr = parseTime(sent)
+	d.UpdatedAt, updErr = parseTime(updated)
+	if err := errors.Join(sentErr, updErr); err != nil {
+		return Delivery{}, fmt.Errorf("delivery %d: %w", d.ID, err)
+	}
+	return d, nil
+}

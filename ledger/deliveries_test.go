@@ -1,0 +1,210 @@
+package ledger
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestQueueDelivery(t *testing.T) {
+	ctx := t.Context()
+	l := openTest(t, "")
+	run1 := newRun(l)(t)
+	run2 := newRun(l)(t)
+
+	first, err := l.QueueDelivery(ctx, run1, "monthly", "2026-10", "a@example.com", KindTo, "<id-a@example.com>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Delivery{
+		ID: first.ID, RunID: run1, Job: "monthly", Period: "2026-10", Recipient: "a@example.com",
+		Kind: KindTo, MessageID: "<id-a@example.com>", Status: DeliveryQueued,
+	}
+	if diff := cmp.Diff(want, first, cmpopts.IgnoreFields(Delivery{}, "UpdatedAt")); diff != "" {
+		t.Errorf("new delivery (-want +got):\n%s", diff)
+	}
+
+	tests := []struct {
+		name       string
+		before     DeliveryStatus // status given to the row before queueing again; "" = none
+		kind       string
+		wantStatus DeliveryStatus
+		wantRun    int64
+		wantErr    error
+	}{
+		{"queued again by a later run", "", KindCc, DeliveryQueued, run2, nil},
+		{"failed temporarily is queued again", DeliveryFailedTemp, KindTo, DeliveryQueued, run2, nil},
+		{"failed permanently is queued again", DeliveryFailedPerm, KindTo, DeliveryQueued, run2, nil},
+		{"sent is never downgraded", DeliverySent, KindBcc, DeliverySent, run1, nil},
+		{"unknown kind", "", "reply-to", "", 0, ErrInvalidValue},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rcpt := string(rune('b'+i)) + "@example.com"
+			d, err := l.QueueDelivery(ctx, run1, "monthly", "2026-10", rcpt, KindTo, "<id>")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.before != "" {
+				if err := l.MarkAttempt(ctx, d.ID, tt.before, "", t0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := l.QueueDelivery(ctx, run2, "monthly", "2026-10", rcpt, tt.kind, "<id>")
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("QueueDelivery error = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if got.ID != d.ID {
+				t.Errorf("QueueDelivery made a second row %d for %s (first %d)", got.ID, rcpt, d.ID)
+			}
+			if got.Status != tt.wantStatus || got.RunID != tt.wantRun {
+				t.Errorf("QueueDelivery = status %s run %d, want %s run %d", got.Status, got.RunID, tt.wantStatus, tt.wantRun)
+			}
+		})
+	}
+
+	all, err := l.Deliveries(ctx, "monthly", "2026-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 1+len(tests) { // one per recipient, however often queued
+		t.Errorf("Deliveries = %d rows, want %d", len(all), 1+len(tests))
+	}
+}
+
+func TestMarkAttempt(t *testing.T) {
+	ctx := t.Context()
+	l := openTest(t, "")
+	run := newRun(l)(t)
+	d, err := l.QueueDelivery(ctx, run, "monthly", "2026-10", "a@example.com", KindTo, "<id>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 1, 7, 0, 0, 0, time.FixedZone("CET", 3600))
+	steps := []struct {
+		name         string
+		id           int64
+		status       DeliveryStatus
+		errMsg       string
+		wantErr      error
+		wantAttempts int
+		wantSent     bool
+	}{
+		{"temporary failure", d.ID, DeliveryFailedTemp, "451 try later", nil, 1, false},
+		{"second temporary failure", d.ID, DeliveryFailedTemp, "421 busy", nil, 2, false},
+		{"sent", d.ID, DeliverySent, "", nil, 3, true},
+		{"sent is final", d.ID, DeliveryFailedTemp, "x", ErrAlreadySent, 3, true},
+		{"queued is not an attempt", d.ID, DeliveryQueued, "", ErrInvalidValue, 3, true},
+		{"unknown delivery", 9999, DeliverySent, "", ErrDeliveryNotFound, 3, true},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			err := l.MarkAttempt(ctx, st.id, st.status, st.errMsg, at)
+			if !errors.Is(err, st.wantErr) {
+				t.Fatalf("MarkAttempt error = %v, want %v", err, st.wantErr)
+			}
+			ds, err := l.Deliveries(ctx, "monthly", "2026-10")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ds[0]
+			if got.Attempts != st.wantAttempts {
+				t.Errorf("attempts = %d, want %d", got.Attempts, st.wantAttempts)
+			}
+			if st.wantSent != !got.SentAt.IsZero() {
+				t.Errorf("sent_at = %v, want set: %v", got.SentAt, st.wantSent)
+			}
+			if st.wantErr == nil {
+				if got.Status != st.status || got.LastError != st.errMsg || !got.UpdatedAt.Equal(at) {
+					t.Errorf("delivery = %+v, want status %s, last error %q, updated %v", got, st.status, st.errMsg, at)
+				}
+			}
+			if st.wantSent && !got.SentAt.Equal(at) {
+				t.Errorf("sent_at = %v, want %v", got.SentAt, at)
+			}
+		})
+	}
+}
+
+func TestResetDelivery(t *testing.T) {
+	ctx := t.Context()
+	l := openTest(t, "")
+	run := newRun(l)(t)
+	d, err := l.QueueDelivery(ctx, run, "monthly", "2026-10", "a@example.com", KindTo, "<id>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.MarkAttempt(ctx, d.ID, DeliverySent, "", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.ResetDelivery(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := l.Deliveries(ctx, "monthly", "2026-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ds[0]; got.Status != DeliveryQueued || !got.SentAt.IsZero() || got.Attempts != 1 {
+		t.Errorf("after reset = %+v, want queued, no sent_at, attempts kept", got)
+	}
+	if err := l.MarkAttempt(ctx, d.ID, DeliverySent, "", t0); err != nil {
+		t.Errorf("MarkAttempt after reset: %v", err)
+	}
+	if err := l.ResetDelivery(ctx, 9999); !errors.Is(err, ErrDeliveryNotFound) {
+		t.Errorf("ResetDelivery(unknown) = %v, want ErrDeliveryNotFound", err)
+	}
+}
+
+func TestPendingSurvivesReopen(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	l, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := l.StartRun(ctx, "monthly", "2026-10", TriggerScheduled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses := map[string]DeliveryStatus{
+		"queued@example.com": "",
+		"temp@example.com":   DeliveryFailedTemp,
+		"perm@example.com":   DeliveryFailedPerm,
+		"sent@example.com":   DeliverySent,
+	}
+	for _, rcpt := range []string{"queued@example.com", "temp@example.com", "perm@example.com", "sent@example.com"} {
+		d, err := l.QueueDelivery(ctx, run.ID, "monthly", "2026-10", rcpt, KindTo, "<id>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := statuses[rcpt]; s != "" {
+			if err := l.MarkAttempt(ctx, d.ID, s, "", t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	l2 := openTest(t, path)
+	pending, err := l2.Pending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range pending {
+		got = append(got, d.Recipient+" "+string(d.Status))
+	}
+	want := []string{"queued@example.com queued", "temp@example.com failed-temporary"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Pending after reopen (-want +got):\n%s", diff)
+	}
+}

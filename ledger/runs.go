@@ -1,0 +1,219 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Trigger says why a run started.
+type Trigger string
+
+// The triggers of a run.
+const (
+	TriggerScheduled Trigger = "scheduled" // the schedule fired
+	TriggerCatchUp   Trigger = "catch-up"  // a period missed while the daemon was down
+	TriggerManual    Trigger = "manual"    // a person asked for it
+)
+
+// Valid reports whether t is one of the known triggers.
+func (t Trigger) Valid() bool {
+	switch t {
+	case TriggerScheduled, TriggerCatchUp, TriggerManual:
+		return true
+	}
+	return false
+}
+
+// RunStatus is the state of a run.
+type RunStatus string
+
+// The states of a run.
+const (
+	RunRunning   RunStatus = "running"
+	RunSucceeded RunStatus = "succeeded"
+	RunFailed    RunStatus = "failed"
+)
+
+// Valid reports whether s is one of the known run states.
+func (s RunStatus) Valid() bool {
+	switch s {
+	case RunRunning, RunSucceeded, RunFailed:
+		return true
+	}
+	return false
+}
+
+// Run is one attempt at producing a job's report for a period.
+type Run struct {
+	ID         int64
+	Job        string
+	Period     string
+	Trigger    Trigger
+	Attempt    int // 1 for the first run of (Job, Period), then 2, 3, ...
+	Status     RunStatus
+	StartedAt  time.Time
+	FinishedAt time.Time // zero while running
+	Error      string
+	Artifacts  []Artifact
+}
+
+// Artifact is a file a run produced.
+type Artifact struct {
+	Path   string
+	SHA256 string // hex
+	Bytes  int64
+}
+
+// StartRun records a new running run of job for period. Its Attempt is the
+// number of earlier runs of (job, period) plus one.
+func (l *Ledger) StartRun(ctx context.Context, job, period string, trigger Trigger) (Run, error) {
+	wrap := func(err error) error { return fmt.Errorf("ledger: start run %s %s: %w", job, period, err) }
+	if job == "" || period == "" {
+		return Run{}, wrap(fmt.Errorf("%w: job and period must not be empty", ErrInvalidValue))
+	}
+	if !trigger.Valid() {
+		return Run{}, wrap(fmt.Errorf("%w: trigger %q", ErrInvalidValue, trigger))
+	}
+	r := Run{Job: job, Period: period, Trigger: trigger, Status: RunRunning, StartedAt: l.now().UTC()}
+	// One statement, so the attempt number and the insert cannot interleave
+	// with another writer.
+	err := l.db.QueryRowContext(ctx, `
+INSERT INTO runs (job, period, trigger, attempt, status, started_at)
+SELECT ?, ?, ?, COALESCE(MAX(attempt), 0) + 1, ?, ? FROM runs WHERE job = ? AND period = ?
+RETURNING id, attempt`,
+		job, period, string(trigger), string(RunRunning), formatTime(r.StartedAt), job, period,
+	).Scan(&r.ID, &r.Attempt)
+	if err != nil {
+		return Run{}, wrap(err)
+	}
+	return r, nil
+}
+
+// FinishRun records the end of a running run: its final status (succeeded or
+// failed), the error message of a failed run, and the files it produced.
+func (l *Ledger) FinishRun(ctx context.Context, runID int64, status RunStatus, errMsg string, artifacts []Artifact) error {
+	wrap := func(err error) error { return fmt.Errorf("ledger: finish run %d: %w", runID, err) }
+	if status != RunSucceeded && status != RunFailed {
+		return wrap(fmt.Errorf("%w: final status %q", ErrInvalidValue, status))
+	}
+	err := l.inTx(ctx, func(tx *sql.Tx) error {
+		var current string
+		switch err := tx.QueryRowContext(ctx, `SELECT status FROM runs WHERE id = ?`, runID).Scan(&current); {
+		case errors.Is(err, sql.ErrNoRows):
+			return ErrRunNotFound
+		case err != nil:
+			return err
+		case RunStatus(current) != RunRunning:
+			return fmt.Errorf("%w: status is %s", ErrRunFinished, current)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`,
+			string(status), errMsg, formatTime(l.now()), runID); err != nil {
+			return err
+		}
+		for i, a := range artifacts {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO artifacts (run_id, seq, path, sha256, bytes) VALUES (?, ?, ?, ?, ?)`,
+				runID, i, a.Path, a.SHA256, a.Bytes); err != nil {
+				return fmt.Errorf("artifact %s: %w", a.Path, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// LastSuccess returns the latest succeeded run of job for period, and false
+// if there is none.
+func (l *Ledger) LastSuccess(ctx context.Context, job, period string) (Run, bool, error) {
+	runs, err := l.queryRuns(ctx, `WHERE job = ? AND period = ? AND status = ? ORDER BY id DESC LIMIT 1`,
+		job, period, string(RunSucceeded))
+	if err != nil {
+		return Run{}, false, fmt.Errorf("ledger: last success %s %s: %w", job, period, err)
+	}
+	if len(runs) == 0 {
+		return Run{}, false, nil
+	}
+	return runs[0], true, nil
+}
+
+// Runs returns up to limit runs of job, newest first; job "" means every
+// job and limit <= 0 means no limit.
+func (l *Ledger) Runs(ctx context.Context, job string, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	runs, err := l.queryRuns(ctx, `WHERE (? = '' OR job = ?) ORDER BY id DESC LIMIT ?`, job, job, limit)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: runs %q: %w", job, err)
+	}
+	return runs, nil
+}
+
+// queryRuns selects runs with the given WHERE/ORDER/LIMIT clause and loads
+// their artifacts.
+func (l *Ledger) queryRuns(ctx context.Context, clause string, args ...any) ([]Run, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT id, job, period, trigger, attempt, status, started_at, finished_at, error FROM runs `+clause, args...)
+	if err != nil {
+		return nil, err
+	}
+	var runs []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, errors.Join(err, rows.Close())
+		}
+		runs = append(runs, r)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	for i := range runs {
+		if runs[i].Artifacts, err = l.artifacts(ctx, runs[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return runs, nil
+}
+
+func scanRun(s rowScanner) (Run, error) {
+	var (
+		r                   Run
+		trigger, status     string
+		started, finished   string
+		startErr, finishErr error
+	)
+	if err := s.Scan(&r.ID, &r.Job, &r.Period, &trigger, &r.Attempt, &status, &started, &finished, &r.Error); err != nil {
+		return Run{}, err
+	}
+	r.Trigger, r.Status = Trigger(trigger), RunStatus(status)
+	r.StartedAt, startErr = parseTime(started)
+	r.FinishedAt, finishErr = parseTime(finished)
+	if err := errors.Join(startErr, finishErr); err != nil {
+		return Run{}, fmt.Errorf("run %d: %w", r.ID, err)
+	}
+	return r, nil
+}
+
+func (l *Ledger) artifacts(ctx context.Context, runID int64) ([]Artifact, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT path, sha256, bytes FROM artifacts WHERE run_id = ? ORDER BY seq`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("artifacts of run %d: %w", runID, err)
+	}
+	var as []Artifact
+	for rows.Next() {
+		var a Artifact
+		if err := rows.Scan(&a.Path, &a.SHA256, &a.Bytes); err != nil {
+			return nil, errors.Join(fmt.Errorf("artifacts of run %d: %w", runID, err), rows.Close())
+		}
+		as = append(as, a)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("artifacts of run %d: %w", runID, err)
+	}
+	return as, nil
+}
