@@ -3,6 +3,7 @@ package locale
 import (
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/kpireport/kpireport/kpi"
@@ -58,13 +59,21 @@ func (f Format) Change(v kpi.Value, u kpi.Unit) string {
 	if !v.OK() {
 		return f.NA()
 	}
-	sign := ""
-	if v.V.Sign() > 0 {
-		sign = "+"
-	}
+	plus := v.V.Sign() > 0
 	if u == kpi.Ratio {
-		pp := new(big.Rat).Mul(v.V, big.NewRat(100, 1))
-		return sign + f.Number(pp, 1) + " pp"
+		pp := f.Number(new(big.Rat).Mul(v.V, big.NewRat(100, 1)), 1) + " pp"
+		if plus {
+			pp = "+" + pp
+		}
+		return pp
 	}
-	return sign + f.Rat(v.V, u)
+	s := f.Rat(v.V, u)
+	if !plus {
+		return s
+	}
+	// Dutch money puts the sign after the symbol, as in "€ -1.234,56".
+	if sym := f.Symbol() + " "; f.nl() && strings.HasPrefix(s, sym) {
+		return sym + "+" + s[len(sym):]
+	}
+	return "+" + s
 }

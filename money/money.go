@@ -144,11 +144,14 @@ func (s *Sum) AddSum(o Sum) {
 	s.Add(Amount(o.small))
 }
 
+// spill moves the int64 part into a new big.Int, so that a copy of s made earlier
+// never shares the big.Int that s is about to change.
 func (s *Sum) spill() {
-	if s.big == nil {
-		s.big = new(big.Int)
+	b := big.NewInt(s.small)
+	if s.big != nil {
+		b.Add(b, s.big)
 	}
-	s.big.Add(s.big, big.NewInt(s.small))
+	s.big = b
 	s.small = 0
 }
 

@@ -148,11 +148,11 @@ func Parse(label string) (Period, error) {
 		return Period{}, fmt.Errorf("%w: %q (want 2026-10, 2026-W43 or 2026-Q3)", ErrLabel, label)
 	}
 	y, rest, ok := strings.Cut(label, "-")
-	if !ok || len(y) != 4 {
+	if !ok || len(y) != 4 || strings.Trim(y, "0123456789") != "" {
 		return bad()
 	}
-	year, err := strconv.Atoi(y)
-	if err != nil || year < 1 {
+	year, _ := strconv.Atoi(y)
+	if year < 1 {
 		return bad()
 	}
 	num := func(s string, lo, hi int) (int, bool) {
@@ -174,7 +174,7 @@ func Parse(label string) (Period, error) {
 		return Period{Kind: Week, Year: year, N: n}, nil
 	case strings.HasPrefix(rest, "Q"):
 		n, ok := num(rest[1:], 1, 4)
-		if !ok {
+		if !ok || len(rest) != 2 {
 			return bad()
 		}
 		return Period{Kind: Quarter, Year: year, N: n}, nil
