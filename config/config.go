@@ -106,6 +106,21 @@ type Job struct {
 	Timeout    Duration `toml:"timeout"`      // longest a run may take, default 15m
 	CatchUp    string   `toml:"catch_up"`     // periods missed while down: "latest" (default) | "all" | "none"
 	CatchUpMax int      `toml:"catch_up_max"` // most periods run by catch_up = "all", default 12
+	// Targets override [targets] for this job, KPI id -> target: a monthly revenue
+	// target means nothing to a weekly job.
+	Targets map[string]float64 `toml:"targets"`
+}
+
+// TargetsOf returns the targets of job j: [targets], overridden by the job's own.
+func (c *Config) TargetsOf(j *Job) map[string]float64 {
+	out := make(map[string]float64, len(c.Targets)+len(j.Targets))
+	for id, v := range c.Targets {
+		out[id] = v
+	}
+	for id, v := range j.Targets {
+		out[id] = v
+	}
+	return out
 }
 
 // Defaults used where the file does not set a value.

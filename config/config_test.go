@@ -695,3 +695,37 @@ func TestValuesCut(t *testing.T) {
 		t.Errorf("err = %v, want the value cut to 60 characters", err)
 	}
 }
+
+func TestJobTargets(t *testing.T) {
+	const text = `
+[report]
+company = "X"
+[source]
+type = "csv"
+dir = "."
+[targets]
+revenue = 100000
+churn_rate = 0.03
+[[jobs]]
+name = "weekly"
+period = "week"
+schedule = "0 7 * * 1"
+[jobs.targets]
+revenue = 25000
+`
+	c, err := Parse([]byte(text), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.TargetsOf(&c.Jobs[0])
+	want := map[string]float64{"revenue": 25000, "churn_rate": 0.03}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("TargetsOf (-want +got):\n%s", diff)
+	}
+
+	bad := strings.Replace(text, "revenue = 25000", "revenu = 25000", 1)
+	_, err = Parse([]byte(bad), t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "jobs[weekly].targets.revenu: unknown KPI") {
+		t.Errorf("unknown KPI in job targets: got %v", err)
+	}
+}

@@ -124,14 +124,17 @@ var fractionKPIs = []string{"churn_rate", "retention_rate", "lead_conversion_rat
 // signedKPIs are the KPIs that can be negative.
 var signedKPIs = []string{"sales_growth", "profit_margin"}
 
-func (c *Config) checkTargets(ps *problems) {
-	ids := make([]string, 0, len(c.Targets))
-	for id := range c.Targets {
+func (c *Config) checkTargets(ps *problems) { checkTargets(ps, "targets.", c.Targets) }
+
+// checkTargets checks a [targets] table whose keys start with prefix.
+func checkTargets(ps *problems, prefix string, targets map[string]float64) {
+	ids := make([]string, 0, len(targets))
+	for id := range targets {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		v, key := c.Targets[id], "targets."+id
+		v, key := targets[id], prefix+id
 		switch {
 		case !slices.Contains(KPIIDs, id):
 			ps.add(key, "unknown KPI; one of %s", list(KPIIDs))

@@ -78,26 +78,43 @@ output_dir = "reports"
 # clv_lifespan_years = 3
 
 [targets]
-revenue = %d
 churn_rate = 0.03
 aov = %d
-lead_conversion_rate = 0.2
+lead_conversion_rate = 0.05
+
+# Reports are "sent" by writing .eml files to the outbox folder; set mode = "smtp"
+# and an [smtp] section to mail them (see config.example.toml).
+[delivery]
+mode = "outbox"
+outbox_dir = "outbox"
+
+[state]
+path = "kpireport-state.db"
 
 [[jobs]]
 name = "monthly"
 period = "month"
 schedule = "0 7 1 * *"
+recipients = ["Directie <directie@voorbeeld.example>", "finance@voorbeeld.example"]
+cc = ["sales@voorbeeld.example"]
+[jobs.targets]
+revenue = %d
 
 [[jobs]]
 name = "weekly"
 period = "week"
 schedule = "0 7 * * 1"
+[jobs.targets]
+revenue = %d
 
 [[jobs]]
 name = "quarterly"
 period = "quarter"
 schedule = "0 7 1 1,4,7,10 *"
-`, tomlString(Company), tomlString(opt.Timezone), source, t.revenue, t.aov)
+[jobs.targets]
+revenue = %d
+`, tomlString(Company), tomlString(opt.Timezone), source, t.aov, t.revenue,
+		roundSignificant(t.revenue*12/52, 2), t.revenue*3)
 	return b.String()
 }
 
