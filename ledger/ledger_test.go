@@ -362,3 +362,24 @@ func TestTimesAreUTCText(t *testing.T) {
 		t.Errorf("stored time is not RFC 3339: %v", err)
 	}
 }
+
+func TestScheduleSince(t *testing.T) {
+	ctx := context.Background()
+	l, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	first := time.Date(2026, 9, 30, 12, 0, 0, 0, time.UTC)
+	got, err := l.ScheduleSince(ctx, "monthly", first)
+	if err != nil || !got.Equal(first) {
+		t.Fatalf("first call = %v, %v; want %v", got, err, first)
+	}
+	got, err = l.ScheduleSince(ctx, "monthly", first.AddDate(0, 2, 0))
+	if err != nil || !got.Equal(first) {
+		t.Fatalf("second call = %v, %v; want the first time %v", got, err, first)
+	}
+	if got, _ := l.ScheduleSince(ctx, "weekly", first.AddDate(0, 1, 0)); !got.Equal(first.AddDate(0, 1, 0)) {
+		t.Fatalf("other job = %v", got)
+	}
+}

@@ -51,6 +51,14 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_pending ON deliveries (status) WHERE status IN ('queued', 'failed-temporary');
 `,
+	// 2: since when the daemon has been responsible for a job's schedule, so that
+	// catch-up runs only periods missed while it was down, never a new job's history.
+	`
+CREATE TABLE job_schedules (
+	job   TEXT PRIMARY KEY,
+	since TEXT NOT NULL
+);
+`,
 }
 
 // migrate brings the schema to len(migrations), one transaction per

@@ -1,0 +1,143 @@
+// Package cli is kpireport's command line: it parses commands and flags, calls the
+// jobs, and maps errors to exit codes (0 ok, 1 failure, 2 usage).
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// env is what a command runs with.
+type env struct {
+	stdout, stderr io.Writer
+	logLevel       slog.Level
+}
+
+// logger returns a text logger on stderr at the command's level.
+func (e *env) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: e.logLevel}))
+}
+
+type command struct {
+	name    string
+	summary string
+	usage   string // the synopsis after "kpireport "
+	help    string // what it does, in a few lines
+	flags   func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+}
+
+var commands = []*command{kpisCmd, generateCmd, runCmd, backfillCmd, historyCmd, nextCmd, validateCmd, demoCmd}
+
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// Main runs kpireport with args (without the program name) and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr, logLevel: slog.LevelWarn}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
+		printUsage(stdout)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	name := args[0]
+	if name == "help" {
+		name, args = args[1], []string{args[1], "--help"}
+	}
+	cmd := lookup(name)
+	if cmd == nil {
+		fmt.Fprintf(stderr, "kpireport: unknown command %q\n\n", name)
+		printUsage(stderr)
+		return ExitUsage
+	}
+	fs := flag.NewFlagSet("kpireport "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	verbose := fs.Bool("verbose", false, "log progress (debug level) on stderr")
+	run := cmd.flags(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printCommandUsage(stdout, cmd, fs)
+			return ExitOK
+		}
+		fmt.Fprintf(stderr, "kpireport %s: %v\n", cmd.name, err)
+		fmt.Fprintf(stderr, "run 'kpireport %s --help' for usage\n", cmd.name)
+		return ExitUsage
+	}
+	if *verbose {
+		e.logLevel = slog.LevelDebug
+	}
+	err := run(ctx, e, fs.Args())
+	var ue usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "kpireport %s: %v\n", cmd.name, err)
+		fmt.Fprintf(stderr, "run 'kpireport %s --help' for usage\n", cmd.name)
+		return ExitUsage
+	default:
+		for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+			fmt.Fprintf(stderr, "kpireport %s: %s\n", cmd.name, line)
+		}
+		return ExitFailure
+	}
+}
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `kpireport turns a company's sales data into KPI reports: an Excel workbook and a PDF,
+computed exactly as docs/kpis.md defines, for a month, ISO week or quarter.
+
+Usage:
+  kpireport <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Run 'kpireport <command> --help' for the flags of a command.
+Exit codes: 0 ok, 1 failure, 2 usage error.
+`)
+}
+
+func printCommandUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: kpireport %s\n\n%s\n\nFlags:\n", cmd.usage, strings.TrimSpace(cmd.help))
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// requireConfig returns the --config value or a usage error.
+func requireConfig(path string) error {
+	if path == "" {
+		return usagef("--config is required")
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/kpireport/kpireport/jobs"
+	"github.com/kpireport/kpireport/ledger"
+)
+
+var generateCmd = &command{
+	name:    "generate",
+	summary: "render a job's Excel workbook and PDF report for one period",
+	usage:   "generate --config FILE --job NAME [--period LABEL] [--out DIR] [--send [--resend]]",
+	help: `
+Computes the job's KPIs for the period and renders the formats the job lists
+(formats = ["xlsx", "pdf"]) into DIR (default: report.output_dir), named by the job's
+filename template (default {{job}}-{{period}}). Files are written to a temporary name
+and renamed, so a failed run leaves no partial file. Prints the paths it wrote.
+With --send the run is recorded in the ledger and the report is mailed to each of the
+job's recipients that does not have this period's report yet; --resend sends it again
+to those who have.`,
+	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		cfgPath := fs.String("config", "", "config file (TOML), required")
+		jobName := fs.String("job", "", "job name from the config; default: the only job, if there is one")
+		label := fs.String("period", "", "period label: 2026-10, 2026-W43 or 2026-Q3 (default: last complete period)")
+		out := fs.String("out", "", "output folder (default: report.output_dir of the config)")
+		send := fs.Bool("send", false, "mail the report to the job's recipients (recorded in the ledger)")
+		resend := fs.Bool("resend", false, "with --send: also to recipients that already have it")
+		return func(ctx context.Context, e *env, args []string) error {
+			if len(args) > 0 {
+				return usagef("unexpected argument %q", args[0])
+			}
+			if *resend && !*send {
+				return usagef("--resend needs --send")
+			}
+			if *send {
+				svc, job, err := openService(ctx, e, *cfgPath, *jobName)
+				if err != nil {
+					return err
+				}
+				defer svc.Close()
+				p, err := svc.Runner.Period(job, *label)
+				if err != nil {
+					return usageError{err.Error()}
+				}
+				res, err := svc.Run(ctx, job, p, jobs.RunOptions{Trigger: ledger.TriggerManual, Send: true, Resend: *resend, OutDir: *out})
+				if res != nil {
+					printRun(e, res)
+				}
+				return err
+			}
+			runner, job, err := loadJob(e, *cfgPath, *jobName)
+			if err != nil {
+				return err
+			}
+			p, err := runner.Period(job, *label)
+			if err != nil {
+				return usageError{err.Error()}
+			}
+			files, err := runner.Generate(ctx, job, p, jobs.GenerateOptions{OutDir: *out})
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				fmt.Fprintln(e.stdout, f.Path)
+			}
+			return nil
+		}
+	},
+}

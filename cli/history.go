@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/kpireport/kpireport/config"
+	"github.com/kpireport/kpireport/ledger"
+)
+
+var historyCmd = &command{
+	name:    "history",
+	summary: "list the ledger's runs and deliveries",
+	usage:   "history --config FILE [--job NAME] [--limit N]",
+	help: `
+Lists the runs recorded in the ledger (state.path), newest first: job, period, trigger,
+attempt, status, start time in the report's zone, duration and error; under each the
+deliveries of that job and period: recipient, status, attempts, sent time, last error.`,
+	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		cfgPath := fs.String("config", "", "config file (TOML), required")
+		jobName := fs.String("job", "", "only this job")
+		limit := fs.Int("limit", 20, "at most this many runs (0 = all)")
+		return func(ctx context.Context, e *env, args []string) error {
+			if len(args) > 0 {
+				return usagef("unexpected argument %q", args[0])
+			}
+			if err := requireConfig(*cfgPath); err != nil {
+				return err
+			}
+			cfg, err := config.Load(*cfgPath)
+			if err != nil {
+				return err
+			}
+			if *jobName != "" {
+				if _, err := cfg.Job(*jobName); err != nil {
+					return usageError{err.Error()}
+				}
+			}
+			l, err := ledger.Open(ctx, cfg.State.Path)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			runs, err := l.Runs(ctx, *jobName, *limit)
+			if err != nil {
+				return err
+			}
+			if len(runs) == 0 {
+				fmt.Fprintln(e.stdout, "no runs yet")
+				return nil
+			}
+			loc := cfg.Report.Location
+			rows := [][]string{{"RUN", "JOB", "PERIOD", "TRIGGER", "ATTEMPT", "STATUS", "STARTED", "DURATION", "ERROR"}}
+			shown := map[string]bool{}
+			for _, r := range runs {
+				dur := ""
+				if !r.FinishedAt.IsZero() {
+					dur = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
+				}
+				rows = append(rows, []string{fmt.Sprint(r.ID), r.Job, r.Period, string(r.Trigger),
+					fmt.Sprint(r.Attempt), string(r.Status), r.StartedAt.In(loc).Format("2006-01-02 15:04:05"), dur, r.Error})
+				key := r.Job + "\x00" + r.Period
+				if shown[key] {
+					continue
+				}
+				shown[key] = true
+				ds, err := l.Deliveries(ctx, r.Job, r.Period)
+				if err != nil {
+					return err
+				}
+				for _, d := range ds {
+					sent := ""
+					if !d.SentAt.IsZero() {
+						sent = "sent " + d.SentAt.In(loc).Format("2006-01-02 15:04:05")
+					}
+					rows = append(rows, []string{"", "  " + d.Kind, d.Recipient, string(d.Status),
+						fmt.Sprintf("%d", d.Attempts), "", sent, "", d.LastError})
+				}
+			}
+			return writeTable(e.stdout, rows)
+		}
+	},
+}
+
+var nextCmd = &command{
+	name:    "next",
+	summary: "list the next scheduled run of every job",
+	usage:   "next --config FILE",
+	help: `
+Prints, for every job, its schedule and the next time it fires in report.timezone,
+with the period that run will report.`,
+	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		cfgPath := fs.String("config", "", "config file (TOML), required")
+		return func(ctx context.Context, e *env, args []string) error {
+			if len(args) > 0 {
+				return usagef("unexpected argument %q", args[0])
+			}
+			if err := requireConfig(*cfgPath); err != nil {
+				return err
+			}
+			cfg, err := config.Load(*cfgPath)
+			if err != nil {
+				return err
+			}
+			rows := [][]string{{"JOB", "SCHEDULE", "NEXT RUN", "REPORTS"}}
+			for _, j := range cfg.Jobs {
+				next, err := nextRun(cfg, &j)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, next)
+			}
+			return writeTable(e.stdout, rows)
+		}
+	},
+}

@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kpireport/kpireport/config"
+	"github.com/kpireport/kpireport/jobs"
+	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/locale"
+)
+
+var kpisCmd = &command{
+	name:    "kpis",
+	summary: "compute the KPIs of a job for one period and print them",
+	usage:   "kpis --config FILE --job NAME [--period LABEL] [--format table|json]",
+	help: `
+Loads the job's data source, computes every KPI of the period with its previous and
+year-ago value, change, target status and 12-period trend, and prints them: as an
+aligned table in the report language, or as JSON (the shape is in docs/kpis.md).
+--period is a label such as 2026-10 (month), 2026-W43 (ISO week) or 2026-Q3
+(quarter); it defaults to the last complete period in the report's time zone.`,
+	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		cfgPath := fs.String("config", "", "config file (TOML), required")
+		jobName := fs.String("job", "", "job name from the config; default: the only job, if there is one")
+		label := fs.String("period", "", "period label: 2026-10, 2026-W43 or 2026-Q3 (default: last complete period)")
+		format := fs.String("format", "table", "output format: table or json")
+		return func(ctx context.Context, e *env, args []string) error {
+			if len(args) > 0 {
+				return usagef("unexpected argument %q", args[0])
+			}
+			if *format != "table" && *format != "json" {
+				return usagef("--format must be table or json, not %q", *format)
+			}
+			runner, job, err := loadJob(e, *cfgPath, *jobName)
+			if err != nil {
+				return err
+			}
+			p, err := runner.Period(job, *label)
+			if err != nil {
+				return usageError{err.Error()}
+			}
+			rep, err := runner.Compute(ctx, job, p)
+			if err != nil {
+				return err
+			}
+			if *format == "json" {
+				b, err := rep.MarshalJSON()
+				if err != nil {
+					return fmt.Errorf("encode json: %w", err)
+				}
+				_, err = e.stdout.Write(b)
+				return err
+			}
+			return printTable(e.stdout, rep)
+		}
+	},
+}
+
+// loadJob loads the config and finds the job (the only one when name is empty).
+func loadJob(e *env, cfgPath, name string) (*jobs.Runner, *config.Job, error) {
+	if err := requireConfig(cfgPath); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if name == "" {
+		if len(cfg.Jobs) != 1 {
+			names := make([]string, len(cfg.Jobs))
+			for i, j := range cfg.Jobs {
+				names[i] = j.Name
+			}
+			return nil, nil, usagef("--job is required: the config has jobs %s", strings.Join(names, ", "))
+		}
+		name = cfg.Jobs[0].Name
+	}
+	job, err := cfg.Job(name)
+	if err != nil {
+		return nil, nil, usageError{err.Error()}
+	}
+	return &jobs.Runner{Config: cfg, Logger: e.logger()}, job, nil
+}
+
+var tableHeader = map[string][]string{
+	"en": {"KPI", "Value", "Previous", "Change", "Year ago", "Target", "Status"},
+	"nl": {"KPI", "Waarde", "Vorige", "Verandering", "Jaar eerder", "Doel", "Status"},
+}
+
+var statusText = map[string]map[kpi.Status]string{
+	"en": {kpi.StatusMet: "met", kpi.StatusNear: "near", kpi.StatusMissed: "missed", kpi.StatusNone: "-"},
+	"nl": {kpi.StatusMet: "behaald", kpi.StatusNear: "bijna", kpi.StatusMissed: "gemist", kpi.StatusNone: "-"},
+}
+
+// printTable prints the report as an aligned table with the n/a reasons below it.
+func printTable(w io.Writer, rep *kpi.Report) error {
+	f := locale.New(rep.Lang, rep.Currency)
+	last := rep.End.AddDate(0, 0, -1)
+	fmt.Fprintf(w, "%s · %s · %s (%s – %s, %s)\n\n", rep.Company, rep.Job, f.Period(rep.Period),
+		f.Date(rep.Start), f.Date(last), rep.Location)
+	header := tableHeader[rep.Lang]
+	if header == nil {
+		header = tableHeader["en"]
+	}
+	rows := [][]string{header}
+	var notes []string
+	for _, k := range rep.KPIs {
+		target := "-"
+		if k.Target != nil {
+			target = f.Value(kpi.Exact(k.Target), k.Def.Unit)
+		}
+		name := k.Def.Name(rep.Lang)
+		if k.Def.ID == kpi.IDSales {
+			name += fmt.Sprintf(" (%s)", f.Int(rep.Current.SalesCount))
+		}
+		rows = append(rows, []string{name,
+			f.Value(k.Value, k.Def.Unit), f.Value(k.Previous, k.Def.Unit),
+			f.Change(k.Change, k.Def.Unit), f.Value(k.YearAgo, k.Def.Unit), target,
+			statusText[f.Lang][k.Status]})
+		if !k.Value.OK() {
+			notes = append(notes, fmt.Sprintf("%s: %s", name, k.Value.Reason.Text(rep.Lang)))
+		}
+	}
+	if err := writeAligned(w, rows); err != nil {
+		return err
+	}
+	if len(notes) > 0 {
+		title := "n/a:"
+		if rep.Lang == "nl" {
+			title = "n.v.t.:"
+		}
+		fmt.Fprintf(w, "\n%s\n  %s\n", title, strings.Join(notes, "\n  "))
+	}
+	return nil
+}
+
+// writeAligned prints rows as columns two spaces apart: the first column left-aligned,
+// the figures right-aligned, widths counted in characters (€ is one).
+func writeAligned(w io.Writer, rows [][]string) error {
+	var widths []int
+	for _, r := range rows {
+		for i, cell := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		for i, cell := range r {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell))
+			switch {
+			case i == 0:
+				b.WriteString(cell + pad)
+			case i == len(r)-1:
+				b.WriteString("  " + cell)
+			default:
+				b.WriteString("  " + pad + cell)
+			}
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeTable prints rows as left-aligned columns two spaces apart.
+func writeTable(w io.Writer, rows [][]string) error {
+	var widths []int
+	for _, r := range rows {
+		for i, cell := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		line := ""
+		for i, cell := range r {
+			if i > 0 {
+				line += "  "
+			}
+			line += cell + strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell))
+		}
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

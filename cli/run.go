@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/kpireport/kpireport/config"
+	"github.com/kpireport/kpireport/jobs"
+)
+
+var runCmd = &command{
+	name:    "run",
+	summary: "run the scheduler daemon: every job on its cron schedule, mailed exactly once",
+	usage:   "run --config FILE",
+	help: `
+Schedules every [[jobs]] entry on its cron expression in report.timezone and, when a
+job fires, reports the last complete period: compute, render, and mail to the job's
+recipients (delivery.mode smtp) or write .eml files (outbox). Each recipient gets a
+period's report once, whatever restarts, retries or DST changes happen: the ledger
+(state.path) records every run and delivery. At start it resumes unsent deliveries and
+catches up on periods missed while it was down (per job: catch_up = latest|all|none).
+SIGINT/SIGTERM stop scheduling and let a run in flight finish (30 s), then cancel it.
+Logs one line per run on stderr (log.format text|json).`,
+	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		cfgPath := fs.String("config", "", "config file (TOML), required")
+		return func(ctx context.Context, e *env, args []string) error {
+			if len(args) > 0 {
+				return usagef("unexpected argument %q", args[0])
+			}
+			if err := requireConfig(*cfgPath); err != nil {
+				return err
+			}
+			cfg, err := config.Load(*cfgPath)
+			if err != nil {
+				return err
+			}
+			log := daemonLogger(e, cfg)
+			svc, err := jobs.OpenService(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			defer svc.Close()
+			log.Info("kpireport daemon starting", slog.String("config", cfg.Path),
+				slog.Int("jobs", len(cfg.Jobs)), slog.String("delivery", cfg.Delivery.Mode),
+				slog.String("state", cfg.State.Path), slog.Int("pid", os.Getpid()))
+			return (&jobs.Daemon{Service: svc}).Run(ctx)
+		}
+	},
+}
+
+// daemonLogger returns the logger of [log]: text or JSON on stderr at its level.
+func daemonLogger(e *env, cfg *config.Config) *slog.Logger {
+	level := slog.LevelInfo
+	if e.logLevel == slog.LevelDebug {
+		level = slog.LevelDebug
+	} else {
+		_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, opts))
+}
+
+// printRun prints what a manual run did.
+func printRun(e *env, res *jobs.RunResult) {
+	for _, f := range res.Files {
+		fmt.Fprintln(e.stdout, f.Path)
+	}
+	if d := res.Delivery; d != nil {
+		for _, r := range d.Sent {
+			fmt.Fprintf(e.stdout, "sent to %s\n", r)
+		}
+		for _, r := range d.Skipped {
+			fmt.Fprintf(e.stdout, "already sent to %s (use --resend to send again)\n", r)
+		}
+		for _, f := range d.Failed {
+			fmt.Fprintf(e.stdout, "not sent: %v\n", f)
+		}
+	}
+}

@@ -1,0 +1,231 @@
+// Package email composes the mail of a report: its subject from the job's template, an
+// HTML body with the headline KPIs (templates/email.html.tmpl) and a plain-text
+// alternative (templates/email.txt.tmpl). Delivery is package delivery's job.
+package email
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	texttemplate "text/template"
+
+	"github.com/kpireport/kpireport/config"
+	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/locale"
+	"github.com/kpireport/kpireport/period"
+	"github.com/kpireport/kpireport/templates"
+)
+
+// Headline lists the KPIs the mail shows, in order.
+var Headline = []string{
+	kpi.IDRevenue, kpi.IDSales, kpi.IDSalesGrowth, kpi.IDMRR, kpi.IDAOV, kpi.IDProfitMargin,
+	kpi.IDChurnRate, kpi.IDCAC, kpi.IDCLV, kpi.IDBookings, kpi.IDLeadConversionRate,
+}
+
+// Mail is a composed report mail.
+type Mail struct {
+	Subject string
+	HTML    string
+	Text    string
+}
+
+// Titles are the report titles per period kind and language.
+var titles = map[period.Kind][2]string{ // en, nl
+	period.Month:   {"Monthly sales report", "Maandelijks verkooprapport"},
+	period.Week:    {"Weekly sales report", "Wekelijks verkooprapport"},
+	period.Quarter: {"Quarterly sales report", "Kwartaalrapport verkoop"},
+}
+
+// Title returns the report title of kind k in lang.
+func Title(k period.Kind, lang string) string {
+	t := titles[k]
+	if lang == "nl" {
+		return t[1]
+	}
+	return t[0]
+}
+
+// Row is one KPI line of the mail.
+type Row struct {
+	Name, Value, Change string
+	Status, StatusText  string
+	Color               string // status badge colour
+	Arrow, ArrowColor   string // ▲/▼ and green/red by the KPI's better-direction
+}
+
+// Data is what the body templates are executed with.
+type Data struct {
+	Lang, Company, Title, Period, Label, Intro, Generated string
+	Rows                                                  []Row
+	Notes                                                 []string
+	Attachments                                           []string
+}
+
+// Compose builds the mail of rep for a job whose subject template is subject (""
+// for the default), with templateDir overriding the built-in body templates.
+func Compose(rep *kpi.Report, subject, templateDir string, attachments []string) (*Mail, error) {
+	f := locale.New(rep.Lang, rep.Currency)
+	title := Title(rep.Period.Kind, rep.Lang)
+	if subject == "" {
+		subject = config.DefaultSubject
+	}
+	st, err := config.ParseSubject(subject)
+	if err != nil {
+		return nil, fmt.Errorf("subject template: %w", err)
+	}
+	var sb strings.Builder
+	if err := st.Execute(&sb, config.SubjectData{
+		Company: rep.Company, Job: rep.Job, Title: title, Period: rep.Period.Label(), Label: f.Period(rep.Period),
+	}); err != nil {
+		return nil, fmt.Errorf("subject template: %w", err)
+	}
+	d := Data{
+		Lang: rep.Lang, Company: rep.Company, Title: title, Period: f.Period(rep.Period),
+		Label: rep.Period.Label(), Generated: f.DateTime(rep.GeneratedAt), Attachments: attachments,
+	}
+	if rev, ok := rep.KPI(kpi.IDRevenue); ok {
+		d.Intro = intro(f, rep, rev)
+	}
+	for _, id := range Headline {
+		k, ok := rep.KPI(id)
+		if !ok {
+			continue
+		}
+		d.Rows = append(d.Rows, row(f, rep.Lang, k))
+	}
+	for _, k := range rep.KPIs {
+		if !k.Value.OK() {
+			d.Notes = append(d.Notes, k.Def.Name(rep.Lang)+": "+k.Value.Reason.Text(rep.Lang))
+		}
+	}
+	m := &Mail{Subject: oneLine(sb.String())}
+	if m.HTML, err = execute(templateDir, "email.html.tmpl", d, true); err != nil {
+		return nil, err
+	}
+	if m.Text, err = execute(templateDir, "email.txt.tmpl", d, false); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func intro(f locale.Format, rep *kpi.Report, rev kpi.Result) string {
+	val := f.Value(rev.Value, rev.Def.Unit)
+	prev := f.Period(rep.Period.Prev())
+	if rep.Lang == "nl" {
+		s := fmt.Sprintf("De verkoopopbrengst in %s was %s", f.Period(rep.Period), val)
+		if rev.ChangeRel.OK() {
+			s += fmt.Sprintf(", %s ten opzichte van %s", f.Change(kpi.Exact(rev.ChangeRel.V), kpi.Ratio), prev)
+		}
+		return s + ". Het volledige rapport zit in de bijlagen."
+	}
+	s := fmt.Sprintf("Sales revenue in %s was %s", f.Period(rep.Period), val)
+	if rev.ChangeRel.OK() {
+		s += fmt.Sprintf(", %s compared with %s", percentChange(f, rev.ChangeRel), prev)
+	}
+	return s + ". The full report is attached."
+}
+
+// percentChange formats a relative change with a sign: "+4.6%".
+func percentChange(f locale.Format, v kpi.Value) string {
+	s := f.Percent(v.V)
+	if v.V.Sign() > 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+var statusWords = map[kpi.Status][2]string{
+	kpi.StatusMet:    {"met", "behaald"},
+	kpi.StatusNear:   {"near", "bijna"},
+	kpi.StatusMissed: {"missed", "gemist"},
+}
+
+var statusColors = map[kpi.Status]string{
+	kpi.StatusMet: "#2f855a", kpi.StatusNear: "#b7791f", kpi.StatusMissed: "#c53030",
+}
+
+func row(f locale.Format, lang string, k kpi.Result) Row {
+	r := Row{Name: k.Def.Name(lang), Value: f.Value(k.Value, k.Def.Unit), Status: string(k.Status)}
+	if k.ChangeRel.OK() && k.Def.Unit != kpi.Ratio {
+		r.Change = percentChange(f, k.ChangeRel)
+	} else if k.Change.OK() {
+		r.Change = f.Change(k.Change, k.Def.Unit)
+	}
+	if w, ok := statusWords[k.Status]; ok {
+		r.StatusText = w[0]
+		if lang == "nl" {
+			r.StatusText = w[1]
+		}
+		r.Color = statusColors[k.Status]
+	}
+	if k.Change.OK() && k.Change.V.Sign() != 0 {
+		up := k.Change.V.Sign() > 0
+		r.Arrow = "▼"
+		if up {
+			r.Arrow = "▲"
+		}
+		good := up == (k.Def.Better == kpi.HigherIsBetter)
+		r.ArrowColor = "#c53030"
+		if good {
+			r.ArrowColor = "#2f855a"
+		}
+	}
+	return r
+}
+
+// execute runs the body template name, from templateDir when it has that file, else
+// the built-in one. Both are strict: a missing field is an error.
+func execute(templateDir, name string, d Data, html bool) (string, error) {
+	src, origin, err := load(templateDir, name)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if html {
+		t, err := htmltemplate.New(name).Option("missingkey=error").Parse(src)
+		if err != nil {
+			return "", fmt.Errorf("template %s: %w", origin, err)
+		}
+		err = t.Execute(&buf, d)
+		if err != nil {
+			return "", fmt.Errorf("template %s: %w", origin, err)
+		}
+		return buf.String(), nil
+	}
+	t, err := texttemplate.New(name).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return "", fmt.Errorf("template %s: %w", origin, err)
+	}
+	if err := t.Execute(&buf, d); err != nil {
+		return "", fmt.Errorf("template %s: %w", origin, err)
+	}
+	return buf.String(), nil
+}
+
+func load(templateDir, name string) (src, origin string, err error) {
+	if templateDir != "" {
+		p := filepath.Join(templateDir, name)
+		b, err := os.ReadFile(p)
+		if err == nil {
+			return string(b), p, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", "", fmt.Errorf("read template: %w", err)
+		}
+	}
+	b, err := fs.ReadFile(templates.FS, name)
+	if err != nil {
+		return "", "", fmt.Errorf("built-in template %s: %w", name, err)
+	}
+	return string(b), "templates/" + name, nil
+}
+
+// oneLine folds line breaks so that data can never add a mail header.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
+}

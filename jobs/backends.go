@@ -1,0 +1,6 @@
+package jobs
+
+// The source backends register themselves with package sources.
+import (
+	_ "github.com/kpireport/kpireport/sources/csv"
+)

@@ -1,0 +1,296 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
+	"github.com/robfig/cron/v3"
+
+	"github.com/kpireport/kpireport/config"
+	"github.com/kpireport/kpireport/ledger"
+	"github.com/kpireport/kpireport/period"
+)
+
+// DefaultGrace is how long a stopping daemon lets a run in flight finish before it
+// cancels it.
+const DefaultGrace = 30 * time.Second
+
+// Daemon schedules every job of the config with gocron in the report's time zone and
+// runs it through the Service. At start it resumes unsent deliveries and catches up on
+// periods missed while it was down. The ledger, not the scheduler, decides whether a
+// period was already done, so a schedule that fires twice (DST, restarts) sends once.
+type Daemon struct {
+	Service *Service
+	Clock   clockwork.Clock // nil = the real clock
+	Grace   time.Duration   // 0 = DefaultGrace
+
+	mu       sync.Mutex
+	inFlight sync.WaitGroup
+	stopping bool
+	fired    func(job string, at time.Time) // test hook: the schedule fired
+}
+
+func (d *Daemon) clock() clockwork.Clock {
+	if d.Clock == nil {
+		return clockwork.NewRealClock()
+	}
+	return d.Clock
+}
+
+func (d *Daemon) log() *slog.Logger { return d.Service.Runner.logger() }
+
+// Run runs the daemon until ctx ends, then stops scheduling, lets the run in flight
+// finish within the grace period (or cancels it through its context) and returns
+// with the ledger consistent.
+func (d *Daemon) Run(ctx context.Context) error {
+	cfg := d.Service.Runner.Config
+	clock := d.clock()
+	d.Service.Runner.Now = clock.Now
+	grace := d.Grace
+	if grace <= 0 {
+		grace = DefaultGrace
+	}
+	// Runs get their own context, cancelled only when the grace period is over.
+	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRuns()
+
+	s, err := gocron.NewScheduler(
+		gocron.WithLocation(cfg.Report.Location),
+		gocron.WithClock(clock),
+		gocron.WithStopTimeout(grace),
+	)
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	for i := range cfg.Jobs {
+		job := &cfg.Jobs[i]
+		_, err := s.NewJob(
+			gocron.CronJob(job.Schedule, false),
+			gocron.NewTask(func() { d.scheduled(runCtx, job) }),
+			gocron.WithName(job.Name),
+			gocron.WithSingletonMode(gocron.LimitModeReschedule),
+			gocron.WithDaylightSavingsTimePolicy(gocron.DaylightSavingsTimeRunAfterTransition),
+		)
+		if err != nil {
+			return errors.Join(fmt.Errorf("schedule job %s: %w", job.Name, err), s.Shutdown())
+		}
+	}
+	s.Start()
+	for _, j := range s.Jobs() {
+		next, _ := j.NextRun()
+		d.log().LogAttrs(ctx, slog.LevelInfo, "scheduled", slog.String("job", j.Name()),
+			slog.Time("next_run", next.In(cfg.Report.Location)))
+	}
+	// Catch up in the background, so that the schedule holds while it works.
+	d.track(func() { d.startup(runCtx) })
+
+	<-ctx.Done()
+	d.log().LogAttrs(context.Background(), slog.LevelInfo, "stopping", slog.Duration("grace", grace))
+	d.mu.Lock()
+	d.stopping = true
+	d.mu.Unlock()
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- s.Shutdown() }()
+	done := make(chan struct{})
+	go func() { d.inFlight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		d.log().LogAttrs(context.Background(), slog.LevelWarn, "grace period over: cancelling the run in flight")
+		cancelRuns()
+		<-done
+	}
+	if err := <-shutdown; err != nil && !errors.Is(err, gocron.ErrStopJobsTimedOut) {
+		return fmt.Errorf("stop scheduler: %w", err)
+	}
+	return nil
+}
+
+// track runs fn as work in flight, unless the daemon is stopping.
+func (d *Daemon) track(fn func()) {
+	d.mu.Lock()
+	if d.stopping {
+		d.mu.Unlock()
+		return
+	}
+	d.inFlight.Add(1)
+	d.mu.Unlock()
+	go func() {
+		defer d.inFlight.Done()
+		fn()
+	}()
+}
+
+// scheduled is the task of a job: report the last complete period.
+func (d *Daemon) scheduled(ctx context.Context, job *config.Job) {
+	if d.fired != nil {
+		d.fired(job.Name, d.clock().Now())
+	}
+	done := make(chan struct{})
+	d.track(func() {
+		defer close(done)
+		kind, _ := period.ParseKind(job.Period) // validated by config
+		p := period.LastComplete(kind, d.clock().Now(), d.Service.Runner.Config.Report.Location)
+		d.runOne(ctx, job, p, ledger.TriggerScheduled)
+	})
+	select { // keep the task busy while it runs, so singleton mode holds
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+func (d *Daemon) runOne(ctx context.Context, job *config.Job, p period.Period, trigger ledger.Trigger) {
+	rctx, cancel := context.WithTimeout(ctx, job.Timeout.Duration)
+	defer cancel()
+	// Errors are in the ledger and the log line of the run; the daemon goes on.
+	_, _ = d.Service.Run(rctx, job, p, RunOptions{Trigger: trigger, Send: true})
+}
+
+// startup closes runs a previous process left running, resumes deliveries it left
+// unsent, and catches up on periods missed while no daemon was running.
+func (d *Daemon) startup(ctx context.Context) {
+	cfg := d.Service.Runner.Config
+	now := d.clock().Now()
+	if err := d.Service.closeInterrupted(ctx); err != nil {
+		d.log().LogAttrs(ctx, slog.LevelError, "close interrupted runs", slog.String("error", err.Error()))
+	}
+	todo := map[string][]period.Period{}
+	pending, err := d.Service.Ledger.Pending(ctx)
+	if err != nil {
+		d.log().LogAttrs(ctx, slog.LevelError, "read pending deliveries", slog.String("error", err.Error()))
+	}
+	for _, dl := range pending {
+		job, err := cfg.Job(dl.Job)
+		if err != nil {
+			continue // a job removed from the config
+		}
+		kind, _ := period.ParseKind(job.Period)
+		if p, err := period.ParseKindLabel(kind, dl.Period); err == nil && !containsPeriod(todo[job.Name], p) {
+			todo[job.Name] = append(todo[job.Name], p)
+		}
+	}
+	for i := range cfg.Jobs {
+		job := &cfg.Jobs[i]
+		since, err := d.Service.Ledger.ScheduleSince(ctx, job.Name, now)
+		if err != nil {
+			d.log().LogAttrs(ctx, slog.LevelError, "catch-up", slog.String("job", job.Name), slog.String("error", err.Error()))
+			continue
+		}
+		missed, err := d.Service.Missed(ctx, job, since, now)
+		if err != nil {
+			d.log().LogAttrs(ctx, slog.LevelError, "catch-up", slog.String("job", job.Name), slog.String("error", err.Error()))
+			continue
+		}
+		for _, p := range missed {
+			if !containsPeriod(todo[job.Name], p) {
+				todo[job.Name] = append(todo[job.Name], p)
+			}
+		}
+		for _, p := range todo[job.Name] {
+			if ctx.Err() != nil {
+				return
+			}
+			d.log().LogAttrs(ctx, slog.LevelInfo, "catch-up", slog.String("job", job.Name), slog.String("period", p.Label()))
+			d.runOne(ctx, job, p, ledger.TriggerCatchUp)
+		}
+	}
+}
+
+func containsPeriod(ps []period.Period, p period.Period) bool {
+	for _, q := range ps {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// closeInterrupted marks runs that a stopped process left running as failed.
+func (s *Service) closeInterrupted(ctx context.Context) error {
+	runs, err := s.Ledger.Runs(ctx, "", 0)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, r := range runs {
+		if r.Status == ledger.RunRunning {
+			errs = append(errs, s.Ledger.FinishRun(ctx, r.ID, ledger.RunFailed, "interrupted: the process stopped during the run", nil))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Missed returns the periods of job, oldest first, whose scheduled run fell in
+// [since, now) and that have no successful run, limited by the job's catch_up mode:
+// "latest" keeps the most recent, "all" the last catch_up_max, "none" nothing.
+func (s *Service) Missed(ctx context.Context, job *config.Job, since, now time.Time) ([]period.Period, error) {
+	if job.CatchUp == "none" {
+		return nil, nil
+	}
+	fires, err := FireTimes(job.Schedule, s.Runner.Config.Report.Location, since, now, 100000)
+	if err != nil {
+		return nil, err
+	}
+	kind, err := period.ParseKind(job.Period)
+	if err != nil {
+		return nil, err
+	}
+	var missed []period.Period
+	for _, f := range fires {
+		p := period.LastComplete(kind, f, s.Runner.Config.Report.Location)
+		if len(missed) > 0 && missed[len(missed)-1] == p {
+			continue
+		}
+		_, ok, err := s.Ledger.LastSuccess(ctx, job.Name, p.Label())
+		if err != nil {
+			return nil, err
+		}
+		if !ok && !containsPeriod(missed, p) {
+			missed = append(missed, p)
+		}
+	}
+	keep := 1
+	if job.CatchUp == "all" {
+		keep = job.CatchUpMax
+		if keep <= 0 {
+			keep = 12
+		}
+	}
+	if len(missed) > keep {
+		missed = missed[len(missed)-keep:]
+	}
+	return missed, nil
+}
+
+// FireTimes returns the times in [from, to) at which a standard cron schedule fires
+// in loc, at most max of them.
+func FireTimes(schedule string, loc *time.Location, from, to time.Time, max int) ([]time.Time, error) {
+	sched, err := cron.ParseStandard("CRON_TZ=" + loc.String() + " " + schedule)
+	if err != nil {
+		return nil, fmt.Errorf("schedule %q: %w", schedule, err)
+	}
+	var out []time.Time
+	t := sched.Next(from.Add(-time.Second))
+	for !t.IsZero() && t.Before(to) && len(out) < max {
+		if !t.Before(from) {
+			out = append(out, t)
+		}
+		t = sched.Next(t)
+	}
+	return out, nil
+}
+
+// NextRun returns the next time schedule fires after now, in loc.
+func NextRun(schedule string, loc *time.Location, now time.Time) (time.Time, error) {
+	sched, err := cron.ParseStandard("CRON_TZ=" + loc.String() + " " + schedule)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("schedule %q: %w", schedule, err)
+	}
+	return sched.Next(now).In(loc), nil
+}
