@@ -157,23 +157,34 @@ func (d *Daemon) runOne(ctx context.Context, job *config.Job, p period.Period, t
 func (d *Daemon) startup(ctx context.Context) {
 	cfg := d.Service.Runner.Config
 	now := d.clock().Now()
-	if err := d.Service.closeInterrupted(ctx); err != nil {
+	todo := map[string][]period.Period{}
+	add := func(jobName, label string) {
+		job, err := cfg.Job(jobName)
+		if err != nil {
+			return // a job removed from the config
+		}
+		kind, _ := period.ParseKind(job.Period)
+		if p, err := period.ParseKindLabel(kind, label); err == nil && !containsPeriod(todo[job.Name], p) {
+			todo[job.Name] = append(todo[job.Name], p)
+		}
+	}
+	// A scheduled or catch-up run that a stopped process left unfinished is finished
+	// now, whatever catch_up says: it was due.
+	interrupted, err := d.Service.closeInterrupted(ctx)
+	if err != nil {
 		d.log().LogAttrs(ctx, slog.LevelError, "close interrupted runs", slog.String("error", err.Error()))
 	}
-	todo := map[string][]period.Period{}
+	for _, r := range interrupted {
+		if r.Trigger != ledger.TriggerManual {
+			add(r.Job, r.Period)
+		}
+	}
 	pending, err := d.Service.Ledger.Pending(ctx)
 	if err != nil {
 		d.log().LogAttrs(ctx, slog.LevelError, "read pending deliveries", slog.String("error", err.Error()))
 	}
 	for _, dl := range pending {
-		job, err := cfg.Job(dl.Job)
-		if err != nil {
-			continue // a job removed from the config
-		}
-		kind, _ := period.ParseKind(job.Period)
-		if p, err := period.ParseKindLabel(kind, dl.Period); err == nil && !containsPeriod(todo[job.Name], p) {
-			todo[job.Name] = append(todo[job.Name], p)
-		}
+		add(dl.Job, dl.Period)
 	}
 	for i := range cfg.Jobs {
 		job := &cfg.Jobs[i]
@@ -211,19 +222,22 @@ func containsPeriod(ps []period.Period, p period.Period) bool {
 	return false
 }
 
-// closeInterrupted marks runs that a stopped process left running as failed.
-func (s *Service) closeInterrupted(ctx context.Context) error {
+// closeInterrupted marks runs that a stopped process left running as failed and
+// returns them.
+func (s *Service) closeInterrupted(ctx context.Context) ([]ledger.Run, error) {
 	runs, err := s.Ledger.Runs(ctx, "", 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var closed []ledger.Run
 	var errs []error
 	for _, r := range runs {
 		if r.Status == ledger.RunRunning {
+			closed = append(closed, r)
 			errs = append(errs, s.Ledger.FinishRun(ctx, r.ID, ledger.RunFailed, "interrupted: the process stopped during the run", nil))
 		}
 	}
-	return errors.Join(errs...)
+	return closed, errors.Join(errs...)
 }
 
 // Missed returns the periods of job, oldest first, whose scheduled run fell in

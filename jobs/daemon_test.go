@@ -339,3 +339,26 @@ func TestFireTimes(t *testing.T) {
 	}
 }
 
+
+// A scheduled run that a killed process left running is finished at the next start,
+// even with catch_up = "none", and sends what it owed.
+func TestDaemonFinishesInterruptedRun(t *testing.T) {
+	cfg := testConfig(t)
+	onlyJob(cfg, "monthly", "0 7 1 * *", "none")
+	ctx := context.Background()
+	prepare := func(l *ledger.Ledger) {
+		if _, err := l.StartRun(ctx, "monthly", "2026-10", ledger.TriggerScheduled); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := startDaemon(t, cfg, time.Date(2026, 11, 1, 7, 5, 0, 0, amsterdam), prepare)
+	runs := h.waitRuns(2)
+	if len(runs) != 2 || runs[0].Status != ledger.RunFailed || runs[1].Status != ledger.RunSucceeded ||
+		runs[1].Period != "2026-10" || runs[1].Trigger != ledger.TriggerCatchUp {
+		t.Fatalf("runs = %+v, want the interrupted run failed and a catch-up run of 2026-10 succeeded", runs)
+	}
+	ds, err := h.svc.Ledger.Deliveries(ctx, "monthly", "2026-10")
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("deliveries = %+v, %v", ds, err)
+	}
+}
