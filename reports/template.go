@@ -1,0 +1,431 @@
+package reports
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/template"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/period"
+	"github.com/kpireport/kpireport/templates"
+)
+
+// Section kinds of a report template, in the order of the built-in templates.
+const (
+	SectionCards       = "cards"       // a grid of KPI cards
+	SectionCharts      = "charts"      // 12-period trend charts of KPIs
+	SectionByRep       = "by_rep"      // the table per rep
+	SectionByRegion    = "by_region"   // the table per region
+	SectionNotes       = "notes"       // every n/a with its reason
+	SectionDefinitions = "definitions" // each KPI's formula
+	SectionText        = "text"        // a paragraph of the template's own
+)
+
+var sectionKinds = []string{SectionCards, SectionCharts, SectionByRep, SectionByRegion, SectionNotes, SectionDefinitions, SectionText}
+
+// Template is a loaded, checked report template: the layout of a report (title, intro,
+// sections and the workbook's KPI choices) with the labels and definitions it prints.
+// It is read-only after LoadTemplate and safe for concurrent use.
+type Template struct {
+	Name     string    // the template's name, such as "month"
+	File     string    // where its layout came from: "month.toml" (built in) or a path
+	Sections []Section // the PDF's sections, in order
+	Workbook Workbook
+
+	title, intro localized
+	labels       map[string]map[string]string // lang → key → text
+	labelsFile   string
+	defs         definitions
+}
+
+// Section is one section of the PDF.
+type Section struct {
+	Kind    string   // one of the Section* kinds
+	KPIs    []string // the KPI ids of cards and charts, in order
+	NewPage bool     // start the section on a new page
+	title   localized
+	body    localized
+}
+
+// Workbook holds the KPI choices of the Excel workbook.
+type Workbook struct {
+	Summary     []string // KPI ids on the Summary sheet, in order
+	Trend       []string // KPI ids on the Trend sheet, in order
+	LineChart   []string // the Trend sheet's line chart
+	ColumnChart []string // the Trend sheet's column chart
+}
+
+// Title returns the template's title in the report's language.
+func (t *Template) Title(rep *kpi.Report) (string, error) {
+	return t.title.exec(rep.Lang, newTextData(rep, t))
+}
+
+// SectionTitle returns the title of section i in the report's language.
+func (t *Template) SectionTitle(rep *kpi.Report, i int) (string, error) {
+	return t.Sections[i].title.exec(rep.Lang, newTextData(rep, t))
+}
+
+// The built-in template files.
+const (
+	labelsFile      = "labels.toml"
+	definitionsFile = "definitions.toml"
+)
+
+var templateName = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9_.-]*$`)
+
+// LoadTemplate loads the report template name ("" means the one for kind: "month",
+// "week" or "quarter") with its labels and definitions. A file in dir (if dir is not
+// "") replaces the built-in file of the same name: name.toml, labels.toml,
+// definitions.toml. Every text/template is parsed and tried on sample data, so a
+// broken template is an error here, naming the file and line, not in the middle of a
+// run.
+func LoadTemplate(dir, name string, kind period.Kind) (*Template, error) {
+	if name == "" {
+		name = kind.String()
+	}
+	name = strings.TrimSuffix(name, ".toml")
+	if !templateName.MatchString(name) || strings.Contains(name, "..") {
+		return nil, fmt.Errorf("%w: %q is not a template name (letters, digits, _, - and .)", ErrTemplate, name)
+	}
+	t := &Template{Name: name}
+	src, file, err := readTemplateFile(dir, name+".toml")
+	if err != nil {
+		return nil, err
+	}
+	t.File = file
+	if err := t.decodeLayout(src); err != nil {
+		return nil, err
+	}
+	if src, t.labelsFile, err = readTemplateFile(dir, labelsFile); err != nil {
+		return nil, err
+	}
+	if t.labels, err = decodeLabels(src, t.labelsFile); err != nil {
+		return nil, err
+	}
+	src, file, err = readTemplateFile(dir, definitionsFile)
+	if err != nil {
+		return nil, err
+	}
+	if t.defs, err = decodeDefinitions(src, file); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// builtin caches the embedded template of each kind; it cannot fail unless the
+// embedded files are broken, which the tests rule out.
+var builtin sync.Map // period.Kind → *Template
+
+// defaultTemplate returns the built-in template of kind.
+func defaultTemplate(kind period.Kind) (*Template, error) {
+	if t, ok := builtin.Load(kind); ok {
+		return t.(*Template), nil
+	}
+	t, err := LoadTemplate("", "", kind)
+	if err != nil {
+		return nil, err
+	}
+	builtin.Store(kind, t)
+	return t, nil
+}
+
+// readTemplateFile returns the file name from dir, or the built-in one, and the name
+// to use in errors.
+func readTemplateFile(dir, name string) ([]byte, string, error) {
+	if dir != "" {
+		path := filepath.Join(dir, name)
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			return b, path, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, path, fmt.Errorf("%w: read %s: %w", ErrTemplate, path, err)
+		}
+	}
+	b, err := fs.ReadFile(templates.FS, name)
+	if err != nil {
+		where := "the built-in templates"
+		if dir != "" {
+			where = dir + " or " + where
+		}
+		return nil, name, fmt.Errorf("%w: no %s in %s", ErrTemplate, name, where)
+	}
+	return b, name, nil
+}
+
+// layoutFile is the TOML shape of a report template.
+type layoutFile struct {
+	Title    localized     `toml:"title"`
+	Intro    localized     `toml:"intro"`
+	Workbook workbookFile  `toml:"workbook"`
+	Section  []sectionFile `toml:"section"`
+}
+
+type workbookFile struct {
+	Summary     []kpiID `toml:"summary"`
+	Trend       []kpiID `toml:"trend"`
+	LineChart   []kpiID `toml:"line_chart"`
+	ColumnChart []kpiID `toml:"column_chart"`
+}
+
+type sectionFile struct {
+	Kind    sectionKind `toml:"kind"`
+	Title   localized   `toml:"title"`
+	Body    localized   `toml:"body"`
+	KPIs    []kpiID     `toml:"kpis"`
+	NewPage bool        `toml:"new_page"`
+}
+
+func (t *Template) decodeLayout(src []byte) error {
+	var lf layoutFile
+	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&lf)
+	if err != nil {
+		return fileError(t.File, src, err)
+	}
+	if err := undecoded(t.File, src, md); err != nil {
+		return err
+	}
+	if len(lf.Title) == 0 {
+		return fmt.Errorf("%w: %s: title is required", ErrTemplate, t.File)
+	}
+	if len(lf.Section) == 0 {
+		return fmt.Errorf("%w: %s: at least one [[section]] is required", ErrTemplate, t.File)
+	}
+	t.title = lf.Title.at(t.File, "title")
+	t.intro = lf.Intro.at(t.File, "intro")
+	all := func(ids []kpiID) []string {
+		if len(ids) == 0 {
+			return defIDs()
+		}
+		return ids2strings(ids)
+	}
+	t.Workbook = Workbook{
+		Summary:     all(lf.Workbook.Summary),
+		Trend:       all(lf.Workbook.Trend),
+		LineChart:   ids2strings(lf.Workbook.LineChart),
+		ColumnChart: ids2strings(lf.Workbook.ColumnChart),
+	}
+	if lf.Workbook.LineChart == nil {
+		t.Workbook.LineChart = []string{kpi.IDRevenue, kpi.IDMRR}
+	}
+	if lf.Workbook.ColumnChart == nil {
+		t.Workbook.ColumnChart = []string{kpi.IDQualifiedLeads, kpi.IDSalesCalls}
+	}
+	for i, s := range lf.Section {
+		key := fmt.Sprintf("section[%d]", i)
+		if s.Kind == "" {
+			return fmt.Errorf("%w: %s: %s.kind is required; one of %s", ErrTemplate, t.File, key, strings.Join(sectionKinds, ", "))
+		}
+		sec := Section{
+			Kind:    string(s.Kind),
+			KPIs:    ids2strings(s.KPIs),
+			NewPage: s.NewPage,
+			title:   s.Title.at(t.File, key+".title"),
+			body:    s.Body.at(t.File, key+".body"),
+		}
+		switch {
+		case sec.Kind == SectionCards && len(sec.KPIs) == 0:
+			sec.KPIs = defIDs()
+		case sec.Kind == SectionCharts && len(sec.KPIs) == 0:
+			sec.KPIs = []string{kpi.IDRevenue, kpi.IDMRR, kpi.IDChurnRate, kpi.IDBookings}
+		case sec.Kind == SectionText && len(s.Body) == 0:
+			return fmt.Errorf("%w: %s: %s is a text section without a body", ErrTemplate, t.File, key)
+		}
+		t.Sections = append(t.Sections, sec)
+	}
+	return nil
+}
+
+func defIDs() []string {
+	ids := make([]string, len(kpi.Defs))
+	for i, d := range kpi.Defs {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
+func ids2strings(ids []kpiID) []string {
+	if ids == nil {
+		return nil
+	}
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return s
+}
+
+// kpiID is a KPI id in a template; decoding checks that it exists.
+type kpiID string
+
+func (k *kpiID) UnmarshalText(b []byte) error {
+	if _, ok := kpi.Lookup(string(b)); !ok {
+		return fmt.Errorf("unknown KPI %q; one of %s", b, strings.Join(defIDs(), ", "))
+	}
+	*k = kpiID(b)
+	return nil
+}
+
+// sectionKind is the kind of a section; decoding checks that it exists.
+type sectionKind string
+
+func (s *sectionKind) UnmarshalText(b []byte) error {
+	if !slices.Contains(sectionKinds, string(b)) {
+		return fmt.Errorf("unknown section kind %q; one of %s", b, strings.Join(sectionKinds, ", "))
+	}
+	*s = sectionKind(b)
+	return nil
+}
+
+// localized is a text/template per report language.
+type localized map[string]text
+
+// at records in every text where it came from, for errors while rendering.
+func (l localized) at(file, key string) localized {
+	for lang, t := range l {
+		t.file, t.key = file, key+"."+lang
+		l[lang] = t
+	}
+	return l
+}
+
+// exec executes the text of lang with data; a template without the text is "".
+func (l localized) exec(lang string, data textData) (string, error) {
+	if len(l) == 0 {
+		return "", nil
+	}
+	t, ok := l[lang]
+	if !ok {
+		for _, other := range l {
+			key := other.key[:strings.LastIndexByte(other.key, '.')]
+			return "", fmt.Errorf("%w: %s: %s has no %q text", ErrTemplate, other.file, key, lang)
+		}
+	}
+	var b strings.Builder
+	if err := t.tmpl.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("%w: %s (%s): %v", ErrTemplate, t.file, t.key, err)
+	}
+	return b.String(), nil
+}
+
+// text is one text/template of a template file.
+type text struct {
+	tmpl *template.Template
+	file string // "month.toml"
+	key  string // "section[2].title.en"
+}
+
+// UnmarshalText parses the template and executes it on sample reports, one with every
+// value defined and one with every value n/a, so that a misspelt field or KPI id is
+// found when the template is loaded.
+func (t *text) UnmarshalText(b []byte) error {
+	tm, err := template.New("t").Option("missingkey=error").Parse(string(b))
+	if err != nil {
+		return templateLineError(err)
+	}
+	for _, data := range sampleData() {
+		if err := tm.Execute(io.Discard, data); err != nil {
+			return templateLineError(err)
+		}
+	}
+	t.tmpl = tm
+	return nil
+}
+
+var tmplErrLine = regexp.MustCompile(`^template: t:(\d+)(?::\d+)?: (?:executing "t" at <[^>]*>: )?`)
+
+// templateLineError turns a text/template error into "template line N: message", N
+// counted from the start of the string; fileError makes it a line of the file.
+func templateLineError(err error) error {
+	msg := err.Error()
+	m := tmplErrLine.FindStringSubmatch(msg)
+	if m == nil {
+		return err
+	}
+	return fmt.Errorf("template line %s: %s", m[1], msg[len(m[0]):])
+}
+
+var relLine = regexp.MustCompile(`^template line (\d+): `)
+
+// fileError makes a TOML decoding error a template error naming file and line.
+func fileError(file string, src []byte, err error) error {
+	var pe toml.ParseError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("%w: %s: %v", ErrTemplate, file, err)
+	}
+	line, msg := pe.Position.Line, pe.Message
+	if m := relLine.FindStringSubmatch(msg); m != nil {
+		// A template error: its line within the string, from the line of the key.
+		n, _ := strconv.Atoi(m[1])
+		start, nextLine := valueStart(src, line, pe.LastKey)
+		line = start + n - 1
+		if nextLine {
+			line++
+		}
+		msg = "template: " + msg[len(m[0]):]
+	}
+	if pe.LastKey != "" {
+		return fmt.Errorf("%w: %s line %d (%s): %s", ErrTemplate, file, line, pe.LastKey, msg)
+	}
+	return fmt.Errorf("%w: %s line %d: %s", ErrTemplate, file, line, msg)
+}
+
+// valueStart returns the line where the string value of key starts, given line, a
+// line of the value (the decoder reports where a multi-line string ends), and whether
+// its text starts on the next line: a multi-line string opened at the end of its
+// line, whose first newline TOML drops.
+func valueStart(src []byte, line int, key string) (start int, nextLine bool) {
+	name := regexp.QuoteMeta(key[strings.LastIndexByte(key, '.')+1:])
+	lines := bytes.Split(src, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return line, false
+	}
+	if regexp.MustCompile(`(?:^|[\s{,])["']?`+name+`["']?\s*=\s*("|')`).Match(lines[line-1]) &&
+		!bytes.Contains(lines[line-1], []byte(`"""`)) && !bytes.Contains(lines[line-1], []byte(`'''`)) {
+		return line, false // a one-line string
+	}
+	open := regexp.MustCompile(`^\s*["']?` + name + `["']?\s*=\s*("""|''')(.*)$`)
+	for i := line; i >= 1; i-- {
+		if m := open.FindSubmatch(lines[i-1]); m != nil {
+			return i, len(bytes.TrimSpace(m[2])) == 0
+		}
+	}
+	return line, false
+}
+
+// undecoded returns an error for the first key of src that the decoder did not use.
+func undecoded(file string, src []byte, md toml.MetaData) error {
+	keys := md.Undecoded()
+	if len(keys) == 0 {
+		return nil
+	}
+	k := keys[0]
+	if line := keyLine(src, k[len(k)-1]); line > 0 {
+		return fmt.Errorf("%w: %s line %d: unknown key %s", ErrTemplate, file, line, k)
+	}
+	return fmt.Errorf("%w: %s: unknown key %s", ErrTemplate, file, k)
+}
+
+// keyLine returns the first line of src that defines key name (as "name =" or in a
+// table header), or 0.
+func keyLine(src []byte, name string) int {
+	re := regexp.MustCompile(`^\s*(?:["']?` + regexp.QuoteMeta(name) + `["']?\s*=|\[\[?[^\]]*\b` + regexp.QuoteMeta(name) + `\b[^\]]*\]\]?)`)
+	for i, l := range bytes.Split(src, []byte("\n")) {
+		if re.Match(l) {
+			return i + 1
+		}
+	}
+	return 0
+}

@@ -1,0 +1,400 @@
+package reports
+
+import (
+	"archive/zip"
+	"bytes"
+	"io"
+	"math"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/locale"
+)
+
+var sheetNames = map[string][]string{
+	"en": {"Summary", "Measures", "Trend", "By rep", "By region", "Definitions"},
+	"nl": {"Samenvatting", "Meetwaarden", "Trend", "Per verkoper", "Per regio", "Definities"},
+}
+
+// formulaKPIs are the KPIs whose Summary value must be a live formula over the
+// Measures sheet (the issue's list, plus the plain references).
+var formulaKPIs = []string{kpi.IDAOV, kpi.IDARPC, kpi.IDCAC, kpi.IDChurnRate, kpi.IDRetentionRate,
+	kpi.IDProfitMargin, kpi.IDLeadConversionRate, kpi.IDSalesGrowth, kpi.IDAvgSalesCycleDays,
+	kpi.IDPipelineVelocity, kpi.IDRevenue, kpi.IDSales, kpi.IDMRR, kpi.IDBookings}
+
+func renderXLSX(t testing.TB, rep *kpi.Report) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := RenderXLSX(&buf, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func openXLSX(t testing.TB, b []byte) *excelize.File {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// near reports whether got is the exact value want as closely as a float64 holds it
+// (far closer than the 4 decimals the report shows).
+func near(got float64, want *big.Rat) bool {
+	w, _ := want.Float64()
+	return math.Abs(got-w) <= 1e-9*math.Max(1, math.Abs(w))
+}
+
+// summaryRows maps KPI id → row number of the Summary sheet, from its Key column.
+func summaryRows(t *testing.T, f *excelize.File, sheet string) map[string]int {
+	t.Helper()
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for i, r := range rows {
+		if len(r) >= 10 {
+			if _, ok := kpi.Lookup(r[9]); ok {
+				out[r[9]] = i + 1
+			}
+		}
+	}
+	return out
+}
+
+// engineColumns are the Summary's number columns and the engine value each shows.
+var engineColumns = []struct {
+	col   string
+	value func(r kpi.Result) kpi.Value
+}{
+	{"B", func(r kpi.Result) kpi.Value { return r.Value }},
+	{"C", func(r kpi.Result) kpi.Value { return r.Previous }},
+	{"D", func(r kpi.Result) kpi.Value {
+		if r.Def.Unit == kpi.Ratio && r.Change.OK() { // percentage points
+			return kpi.Exact(new(big.Rat).Mul(r.Change.V, big.NewRat(100, 1)))
+		}
+		return r.Change
+	}},
+	{"E", func(r kpi.Result) kpi.Value { return r.ChangeRel }},
+	{"F", func(r kpi.Result) kpi.Value { return r.YearAgo }},
+	{"G", func(r kpi.Result) kpi.Value {
+		if r.Target == nil {
+			return kpi.NA(kpi.NoPrevious)
+		}
+		return kpi.Exact(r.Target)
+	}},
+}
+
+func TestRenderXLSX(t *testing.T) {
+	for _, lang := range locale.Languages {
+		t.Run(lang, func(t *testing.T) {
+			rep := fixtureReport(t, lang)
+			b := renderXLSX(t, rep)
+			f := openXLSX(t, b)
+			loc := locale.New(lang, rep.Currency)
+			names := sheetNames[lang]
+			if diff := cmp.Diff(names, f.GetSheetList()); diff != "" {
+				t.Fatalf("sheets (-want +got):\n%s", diff)
+			}
+			summary := names[0]
+			if v, _ := f.GetCellValue(summary, "A1"); v != fixtureCompany {
+				t.Errorf("A1 = %q, want the company", v)
+			}
+			rows := summaryRows(t, f, summary)
+			if len(rows) != len(kpi.Defs) {
+				t.Fatalf("Summary has %d KPI rows, want %d", len(rows), len(kpi.Defs))
+			}
+			for _, r := range rep.KPIs {
+				n := rows[r.Def.ID]
+				name, _ := f.GetCellValue(summary, "A"+itoa(n))
+				if name != r.Def.Name(lang) {
+					t.Errorf("%s: name %q, want %q", r.Def.ID, name, r.Def.Name(lang))
+				}
+				for _, c := range engineColumns {
+					checkNumberCell(t, f, summary, c.col+itoa(n), c.value(r), r.Def.ID)
+				}
+				valueCell := "B" + itoa(n)
+				wantFmt := numFmt(loc, r.Def.Unit)
+				if got := customFormat(t, f, summary, valueCell); got != wantFmt {
+					t.Errorf("%s %s: number format %q, want %q", r.Def.ID, valueCell, got, wantFmt)
+				}
+				formula, _ := f.GetCellFormula(summary, valueCell)
+				switch {
+				case !r.Value.OK():
+					note, _ := f.GetCellValue(summary, "I"+itoa(n))
+					if !strings.Contains(note, r.Value.Reason.Text(lang)) {
+						t.Errorf("%s is n/a but its note %q lacks the reason %q", r.Def.ID, note, r.Value.Reason.Text(lang))
+					}
+				case slices.Contains(formulaKPIs, r.Def.ID):
+					if !strings.Contains(formula, "'"+names[1]+"'!C") {
+						t.Errorf("%s: formula %q is not over the Measures sheet", r.Def.ID, formula)
+					}
+				}
+				if r.Change.OK() && r.Previous.OK() {
+					if formula, _ := f.GetCellFormula(summary, "D"+itoa(n)); formula == "" {
+						t.Errorf("%s: change is not a formula", r.Def.ID)
+					}
+				}
+			}
+			if status, _ := f.GetCellValue(summary, "H"+itoa(rows[kpi.IDAOV])); status != map[string]string{"en": "near", "nl": "bijna"}[lang] {
+				t.Errorf("AOV status %q", status)
+			}
+			checkSheetSetup(t, f, b, summary, len(rows))
+			checkMeasures(t, f, names[1], rep)
+			checkTrend(t, f, names[2], rep)
+			checkCharts(t, b)
+			checkDims(t, f, names[3], rep.ByRep)
+			checkDims(t, f, names[4], rep.ByRegion)
+			for i, def := range kpi.Defs {
+				got, _ := f.GetCellValue(names[5], "A"+itoa(i+2))
+				formula, _ := f.GetCellValue(names[5], "C"+itoa(i+2))
+				if got != def.Name(lang) || formula == "" {
+					t.Errorf("Definitions row %d: %q, %q", i+2, got, formula)
+				}
+			}
+		})
+	}
+}
+
+// checkNumberCell checks that cell is empty for n/a and otherwise a number cell (a
+// plain number or a formula's cached number) equal to the engine's value.
+func checkNumberCell(t *testing.T, f *excelize.File, sheet, cell string, want kpi.Value, what string) {
+	t.Helper()
+	raw, err := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !want.OK() {
+		if raw != "" {
+			t.Errorf("%s %s: %q, want an empty cell for n/a", what, cell, raw)
+		}
+		return
+	}
+	typ, _ := f.GetCellType(sheet, cell)
+	if typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+		t.Errorf("%s %s: cell type %v, want a number", what, cell, typ)
+	}
+	got, err := strconv.ParseFloat(raw, 64)
+	if err != nil {
+		t.Errorf("%s %s: %q is not a number", what, cell, raw)
+		return
+	}
+	if !near(got, want.V) {
+		t.Errorf("%s %s: cached %v, engine %s", what, cell, got, want.V.FloatString(10))
+	}
+}
+
+func customFormat(t *testing.T, f *excelize.File, sheet, cell string) string {
+	t.Helper()
+	id, err := f.GetCellStyle(sheet, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.GetStyle(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.CustomNumFmt == nil {
+		return "builtin " + itoa(s.NumFmt)
+	}
+	return *s.CustomNumFmt
+}
+
+// sheetXML returns the XML of the n-th worksheet (1-based) of workbook b.
+func sheetXML(t *testing.T, b []byte, n int) string {
+	t.Helper()
+	return zipFile(t, b, "xl/worksheets/sheet"+itoa(n)+".xml")
+}
+
+func zipFile(t *testing.T, b []byte, name string) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := zr.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	x, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(x)
+}
+
+func checkSheetSetup(t *testing.T, f *excelize.File, b []byte, sheet string, kpis int) {
+	t.Helper()
+	last := summaryHeaderRow + kpis
+	cf, err := f.GetConditionalFormats(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rules := cf["H"+itoa(summaryHeaderRow+1)+":H"+itoa(last)]; len(rules) != 3 {
+		t.Errorf("status conditional formats: %v", cf)
+	}
+	panes, err := f.GetPanes(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !panes.Freeze || panes.YSplit != summaryHeaderRow {
+		t.Errorf("panes %+v: want the header frozen", panes)
+	}
+	x := sheetXML(t, b, 1)
+	if want := `<autoFilter ref="$A$` + itoa(summaryHeaderRow) + `:$J$` + itoa(last) + `"`; !strings.Contains(x, want) {
+		t.Errorf("Summary has no %s", want)
+	}
+	layout, err := f.GetPageLayout(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if layout.Orientation == nil || *layout.Orientation != "landscape" || layout.FitToWidth == nil || *layout.FitToWidth != 1 {
+		t.Errorf("page layout: %+v", layout)
+	}
+	if w, _ := f.GetColWidth(sheet, "A"); w < 30 {
+		t.Errorf("column A width %v", w)
+	}
+}
+
+func checkMeasures(t *testing.T, f *excelize.File, sheet string, rep *kpi.Report) {
+	t.Helper()
+	for i, ms := range measures {
+		n := measuresFirstRow + i
+		key, _ := f.GetCellValue(sheet, "B"+itoa(n))
+		if key != ms.key {
+			t.Errorf("Measures row %d: key %q, want %q", n, key, ms.key)
+		}
+		for j, m := range []*kpi.Measures{&rep.Current, &rep.Previous, &rep.YearAgo} {
+			want := kpi.NA(ms.missing())
+			if ms.available(rep.Has) {
+				want = kpi.Exact(ms.value(m))
+			}
+			checkNumberCell(t, f, sheet, string(rune('C'+j))+itoa(n), want, ms.key)
+		}
+	}
+}
+
+func checkTrend(t *testing.T, f *excelize.File, sheet string, rep *kpi.Report) {
+	t.Helper()
+	ids := defIDs()
+	for j, id := range ids {
+		r, _ := rep.KPI(id)
+		column := col(j + 2)
+		if name, _ := f.GetCellValue(sheet, column+"1"); name != r.Def.Name(rep.Lang) {
+			t.Errorf("Trend %s1 = %q", column, name)
+		}
+		if len(r.Trend) != kpi.TrendLength {
+			t.Fatalf("%s has %d trend points", id, len(r.Trend))
+		}
+		for i, p := range r.Trend {
+			checkNumberCell(t, f, sheet, column+itoa(trendFirstRow+i), p.Value, id+" trend")
+		}
+	}
+	if label, _ := f.GetCellValue(sheet, "A"+itoa(trendFirstRow+kpi.TrendLength-1)); label != periodShort(rep.Lang, rep.Period) {
+		t.Errorf("last trend period %q", label)
+	}
+}
+
+func checkCharts(t *testing.T, b []byte) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, zf := range zr.File {
+		if strings.HasPrefix(zf.Name, "xl/charts/chart") {
+			x := zipFile(t, b, zf.Name)
+			for _, k := range []string{"lineChart", "barChart"} {
+				if strings.Contains(x, "<"+k+">") || strings.Contains(x, "<c:"+k+">") {
+					kinds = append(kinds, k)
+				}
+			}
+		}
+	}
+	slices.Sort(kinds)
+	if diff := cmp.Diff([]string{"barChart", "lineChart"}, kinds); diff != "" {
+		t.Errorf("charts (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(sheetXML(t, b, 3), "<drawing ") {
+		t.Error("the Trend sheet has no drawing")
+	}
+}
+
+// checkDims checks a dimension sheet: names as text (even when they look like
+// formulas), numbers, and a total row of SUM formulas with the exact totals cached.
+func checkDims(t *testing.T, f *excelize.File, sheet string, dims []kpi.DimMeasures) {
+	t.Helper()
+	for i, d := range dims {
+		cell := "A" + itoa(i+2)
+		got, _ := f.GetCellValue(sheet, cell)
+		if d.Name != "" && got != d.Name {
+			t.Errorf("%s %s = %q, want %q", sheet, cell, got, d.Name)
+		}
+		if formula, _ := f.GetCellFormula(sheet, cell); formula != "" {
+			t.Errorf("%s %s is a formula %q", sheet, cell, formula)
+		}
+		if typ, _ := f.GetCellType(sheet, cell); typ != excelize.CellTypeInlineString && typ != excelize.CellTypeSharedString {
+			t.Errorf("%s %s: type %v, want text", sheet, cell, typ)
+		}
+		if got := customFormat(t, f, sheet, cell); got != "builtin 49" {
+			t.Errorf("%s %s: format %s, want text (49)", sheet, cell, got)
+		}
+		checkNumberCell(t, f, sheet, "B"+itoa(i+2), kpi.Exact(d.Revenue.Rat()), d.Name+" revenue")
+	}
+	total := "B" + itoa(len(dims)+2)
+	formula, _ := f.GetCellFormula(sheet, total)
+	if want := "SUM(B2:B" + itoa(len(dims)+1) + ")"; formula != want {
+		t.Errorf("%s %s formula %q, want %q", sheet, total, formula, want)
+	}
+	sum := dimTotal(dims)
+	checkNumberCell(t, f, sheet, total, kpi.Exact(sum.Revenue.Rat()), "total revenue")
+}
+
+// TestFormulaLikeTextStaysText renders a report whose company, reps and regions look
+// like formulas and checks that each is a text cell, never a formula.
+func TestFormulaLikeTextStaysText(t *testing.T) {
+	rep := fixtureReport(t, "en")
+	rep.Company = `=HYPERLINK("http://example.com","x")`
+	f := openXLSX(t, renderXLSX(t, rep))
+	data := []string{rep.Company, fixtureFormula, "@team", "+31 Sales", "-West"}
+	found := map[string]bool{}
+	for _, sheet := range f.GetSheetList() {
+		rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			for j, v := range r {
+				if !slices.Contains(data, v) {
+					continue
+				}
+				found[v] = true
+				cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+				if formula, _ := f.GetCellFormula(sheet, cell); formula != "" {
+					t.Errorf("%s!%s: %q became a formula %q", sheet, cell, v, formula)
+				}
+				if typ, _ := f.GetCellType(sheet, cell); typ != excelize.CellTypeInlineString && typ != excelize.CellTypeSharedString {
+					t.Errorf("%s!%s: %q has type %v, want text", sheet, cell, v, typ)
+				}
+			}
+		}
+	}
+	for _, s := range data {
+		if !found[s] {
+			t.Errorf("%q is not in the workbook", s)
+		}
+	}
+}
