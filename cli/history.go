@@ -16,8 +16,9 @@ var historyCmd = &command{
 	usage:   "history --config FILE [--job NAME] [--limit N]",
 	help: `
 Lists the runs recorded in the ledger (state.path), newest first: job, period, trigger,
-attempt, status, start time in the report's zone, duration and error; under each the
-deliveries of that job and period: recipient, status, attempts, sent time, last error.`,
+attempt, status, start time in the report's zone, duration and error; then the
+deliveries of those jobs and periods: recipient, status, attempts, sent time and the
+last error.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		jobName := fs.String("job", "", "only this job")
@@ -52,7 +53,14 @@ deliveries of that job and period: recipient, status, attempts, sent time, last 
 				return nil
 			}
 			loc := cfg.Report.Location
+			stamp := func(t time.Time) string {
+				if t.IsZero() {
+					return ""
+				}
+				return t.In(loc).Format("2006-01-02 15:04:05")
+			}
 			rows := [][]string{{"RUN", "JOB", "PERIOD", "TRIGGER", "ATTEMPT", "STATUS", "STARTED", "DURATION", "ERROR"}}
+			deliveries := [][]string{{"JOB", "PERIOD", "KIND", "RECIPIENT", "STATUS", "ATTEMPTS", "SENT", "LAST ERROR"}}
 			shown := map[string]bool{}
 			for _, r := range runs {
 				dur := ""
@@ -60,7 +68,7 @@ deliveries of that job and period: recipient, status, attempts, sent time, last 
 					dur = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
 				}
 				rows = append(rows, []string{fmt.Sprint(r.ID), r.Job, r.Period, string(r.Trigger),
-					fmt.Sprint(r.Attempt), string(r.Status), r.StartedAt.In(loc).Format("2006-01-02 15:04:05"), dur, r.Error})
+					fmt.Sprint(r.Attempt), string(r.Status), stamp(r.StartedAt), dur, r.Error})
 				key := r.Job + "\x00" + r.Period
 				if shown[key] {
 					continue
@@ -71,15 +79,18 @@ deliveries of that job and period: recipient, status, attempts, sent time, last 
 					return err
 				}
 				for _, d := range ds {
-					sent := ""
-					if !d.SentAt.IsZero() {
-						sent = "sent " + d.SentAt.In(loc).Format("2006-01-02 15:04:05")
-					}
-					rows = append(rows, []string{"", "  " + d.Kind, d.Recipient, string(d.Status),
-						fmt.Sprintf("%d", d.Attempts), "", sent, "", d.LastError})
+					deliveries = append(deliveries, []string{d.Job, d.Period, d.Kind, d.Recipient,
+						string(d.Status), fmt.Sprint(d.Attempts), stamp(d.SentAt), d.LastError})
 				}
 			}
-			return writeTable(e.stdout, rows)
+			if err := writeTable(e.stdout, rows); err != nil {
+				return err
+			}
+			if len(deliveries) == 1 {
+				return nil
+			}
+			fmt.Fprintln(e.stdout)
+			return writeTable(e.stdout, deliveries)
 		}
 	},
 }
