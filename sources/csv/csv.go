@@ -1,0 +1,267 @@
+// Package csv reads the canonical tables from a folder of CSV files: <table>.csv
+// (or the file configured for the table), UTF-8 with an optional byte order mark,
+// a header line with the column names, LF or CRLF line ends, and fields that may be
+// quoted as RFC 4180 says.
+//
+// It is built for files of many millions of rows. One goroutine reads large blocks and
+// cuts them at record boundaries; Options.Workers goroutines split and decode the
+// chunks without allocating per row or field. The orders go on, in batches, to one
+// aggregator per partition of the customers (see router); the other tables go straight
+// into one aggregator per worker; all are merged at the end. Memory does not grow with
+// the file, except for 8 bytes of hash per id: uniqueness is checked on the hashes, and
+// only when two are equal is the file read again to compare the ids themselves.
+package csv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/period"
+	"github.com/kpireport/kpireport/sources"
+	"github.com/kpireport/kpireport/sources/internal/decode"
+	"github.com/kpireport/kpireport/sources/internal/dedup"
+)
+
+func init() {
+	sources.Register("csv", func(opt sources.Options) (sources.Source, error) { return Open(opt) })
+}
+
+// Block sizes: files are read DefaultBlockSize bytes at a time; a block grows up to
+// MaxRecordSize to hold one long record (a quoted field with many lines).
+const (
+	DefaultBlockSize = 4 << 20
+	MaxRecordSize    = 64 << 20
+)
+
+// Source reads a folder of CSV files.
+type Source struct {
+	opt       sources.Options
+	blockSize int
+	maxBlock  int
+}
+
+var _ sources.Source = (*Source)(nil)
+
+// Open returns the source of the CSV files in opt.Dir. It does not read them yet.
+func Open(opt sources.Options) (*Source, error) {
+	opt, err := opt.WithDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if opt.Dir == "" {
+		return nil, fmt.Errorf("%w: csv: dir is empty", sources.ErrOptions)
+	}
+	return &Source{opt: opt, blockSize: DefaultBlockSize, maxBlock: MaxRecordSize}, nil
+}
+
+// Close does nothing: Load closes the files it opens.
+func (s *Source) Close() error { return nil }
+
+// file is one table's CSV file.
+type file struct {
+	def  *sources.TableDef
+	name string // as errors name it: "orders.csv"
+	f    *os.File
+}
+
+// Load reads every table and returns the measures of plan. A missing orders or
+// customers file is an error wrapping sources.ErrMissingTable; without the file of an
+// optional table its data is reported as not available. A bad row is a
+// *sources.RowError, the first one in the file.
+func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err error) {
+	var files []file
+	defer func() {
+		for _, f := range files {
+			if cerr := f.f.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("close %s: %w", f.name, cerr)
+			}
+		}
+	}()
+	for i := range sources.Schema {
+		def := &sources.Schema[i]
+		name := def.Name + ".csv"
+		if f := s.opt.Tables[def.Name].File; f != "" {
+			name = f
+		}
+		path := name
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(s.opt.Dir, name)
+		}
+		f, err := os.Open(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && !def.Required && s.opt.Tables[def.Name].File == "":
+			continue
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("%w %s: %s does not exist", sources.ErrMissingTable, def.Name, path)
+		case err != nil:
+			return nil, fmt.Errorf("open %s: %w", name, err)
+		}
+		if filepath.IsAbs(name) {
+			name = filepath.Base(name)
+		}
+		files = append(files, file{def: def, name: name, f: f})
+	}
+
+	workers := s.opt.Workers
+	aggs := make([]*kpi.Aggregator, workers)
+	days := make([]*period.DayParser, workers)
+	for w := range aggs {
+		aggs[w] = kpi.NewAggregator(plan)
+		days[w] = period.NewDayParser(s.opt.Location)
+	}
+	var tables []*decode.Table
+	for _, f := range files {
+		t, err := s.readTable(ctx, f, aggs, days)
+		if err != nil {
+			return nil, err
+		}
+		tables = append(tables, t)
+	}
+	for _, a := range aggs[1:] {
+		aggs[0].Merge(a)
+	}
+	aggs[0].SetAvailable(decode.Availability(tables))
+	return aggs[0].Data(), nil
+}
+
+// readTable reads one table into the aggregators, one per worker, and checks that its
+// ids are unique.
+func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, days []*period.DayParser) (*decode.Table, error) {
+	t, r, err := s.open(f)
+	if err != nil {
+		return nil, err
+	}
+	var ids *dedup.Set
+	var seed maphash.Seed
+	if t.IDField() >= 0 {
+		ids = dedup.New()
+		seed = ids.Seed()
+	}
+	var rt *router
+	if f.def.Name == "orders" && len(aggs) > 1 {
+		rt = newRouter(aggs, aggs[0].Plan().Span(), len(aggs))
+	}
+	sinks := make([]sink, len(aggs))
+	for w := range sinks {
+		ds := &decodeSink{ids: ids}
+		var to decode.Adder = aggs[w]
+		if rt != nil {
+			ds.out = rt.outbox(aggs[w])
+			to = ds.out
+		}
+		ds.dec = decode.New(t, to, days[w], s.opt.Decimal, seed)
+		sinks[w] = ds
+	}
+	err = parallel(ctx, r, t, s.opt.Delimiter, sinks)
+	if rt != nil {
+		rt.close()
+	}
+	if err != nil {
+		return nil, s.wrap(f, err)
+	}
+	if ids == nil {
+		return t, nil
+	}
+	repeated, err := ids.Repeated(ctx, len(aggs))
+	if err != nil {
+		return nil, s.wrap(f, err)
+	}
+	if len(repeated) == 0 {
+		return t, nil
+	}
+	// Two ids share a hash: find the rows in a second pass, in file order.
+	if _, err := f.f.Seek(0, io.SeekStart); err != nil {
+		return nil, s.wrap(f, err)
+	}
+	if _, r, err = s.open(f); err != nil {
+		return nil, err
+	}
+	dup := &dupSink{t: t, res: dedup.NewResolver(seed, repeated), field: t.IDField()}
+	if err := parallel(ctx, r, t, s.opt.Delimiter, []sink{dup}); err != nil {
+		return nil, s.wrap(f, err)
+	}
+	return t, nil
+}
+
+// open reads the header of f and binds its columns.
+func (s *Source) open(f file) (*decode.Table, *reader, error) {
+	r := newReader(f.f, s.blockSize, s.maxBlock, 2*s.opt.Workers+1)
+	names, err := r.header(newSplitter(s.opt.Delimiter))
+	var se *syntaxError
+	if errors.As(err, &se) {
+		return nil, nil, &sources.RowError{File: f.name, Line: 1, Err: err}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", f.name, err)
+	}
+	t, err := decode.Bind(f.def, f.name, names)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", f.name, err)
+	}
+	return t, r, nil
+}
+
+// wrap adds the file to errors that are not about a row.
+func (s *Source) wrap(f file, err error) error {
+	var re *sources.RowError
+	if errors.As(err, &re) {
+		return err
+	}
+	return fmt.Errorf("read %s: %w", f.name, err)
+}
+
+// decodeSink decodes records into a worker's aggregator (or, for orders, its outbox)
+// and keeps the hashes of their ids, one run per chunk.
+type decodeSink struct {
+	dec     *decode.Decoder
+	ids     *dedup.Set
+	out     *outbox
+	scratch []uint64
+}
+
+func (s *decodeSink) finish() {
+	if s.out != nil {
+		s.out.flush()
+	}
+}
+
+func (s *decodeSink) begin(rows int) {
+	if s.ids != nil {
+		s.dec.Hashes = make([]uint64, 0, rows)
+	}
+}
+
+func (s *decodeSink) record(line int64, fields [][]byte) error { return s.dec.Decode(line, fields) }
+
+func (s *decodeSink) end() {
+	if s.ids != nil {
+		s.scratch = s.ids.Add(s.dec.Hashes, s.scratch)
+		s.dec.Hashes = nil
+	}
+}
+
+// dupSink finds the first id that repeats one of the candidate hashes.
+type dupSink struct {
+	t     *decode.Table
+	res   *dedup.Resolver
+	field int
+}
+
+func (s *dupSink) begin(int) {}
+func (s *dupSink) end()      {}
+func (s *dupSink) finish()   {}
+
+func (s *dupSink) record(line int64, fields [][]byte) error {
+	id := fields[s.field]
+	if first, dup := s.res.Check(id, line); dup {
+		return s.t.Duplicate(line, first, id)
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package sources
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Sentinel errors of package sources. A bad row is a *RowError that wraps one of
+// them, or the error of package money or period that says what is wrong with a value.
+var (
+	ErrUnknownType     = errors.New("sources: unknown source type")
+	ErrOptions         = errors.New("sources: bad options")
+	ErrMissingTable    = errors.New("sources: missing table")
+	ErrMissingColumn   = errors.New("sources: missing column")
+	ErrDuplicateColumn = errors.New("sources: duplicate column")
+	ErrDuplicateID     = errors.New("sources: duplicate id")
+	ErrBadEnum         = errors.New("sources: value not allowed")
+	ErrEmptyRequired   = errors.New("sources: missing required value")
+	ErrNegative        = errors.New("sources: negative value")
+	ErrFieldCount      = errors.New("sources: wrong number of fields")
+	ErrSyntax          = errors.New("sources: bad CSV syntax")
+)
+
+// RowError is a bad row: it names the file or table, the line or row, the column and
+// the value. Err says what is wrong and wraps a sentinel error.
+type RowError struct {
+	File   string // "orders.csv", or "table orders" for an SQL source
+	Line   int64  // line of a CSV file where the row starts, or row number of an SQL result
+	Column string // canonical column name; empty when the row as a whole is bad
+	Value  string
+	Err    error
+}
+
+// Error returns, for example,
+//
+//	orders.csv line 12 column amount: "12,3.4" is not a decimal
+//	table orders row 12 column amount: "12,3.4" is not a decimal
+func (e *RowError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if strings.HasPrefix(e.File, "table ") {
+		b.WriteString(" row ")
+	} else {
+		b.WriteString(" line ")
+	}
+	b.WriteString(strconv.FormatInt(e.Line, 10))
+	if e.Column != "" {
+		b.WriteString(" column ")
+		b.WriteString(e.Column)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *RowError) Unwrap() error { return e.Err }

@@ -1,0 +1,217 @@
+package decode
+
+import (
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"strconv"
+	"strings"
+
+	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/money"
+	"github.com/kpireport/kpireport/period"
+	"github.com/kpireport/kpireport/sources"
+)
+
+// Decoder converts the rows of one bound table and adds them to an aggregator. It is
+// not safe for concurrent use: parallel readers give each goroutine its own.
+type Decoder struct {
+	t       *Table
+	days    *period.DayParser
+	decimal byte
+	agg     Adder
+	seed    maphash.Seed
+	add     func(*Decoder)
+	vals    []value
+
+	// Hashes receives the hash (maphash with the seed given to New) of the unique id
+	// of every row decoded, when the table has a unique column. The caller owns it
+	// and may replace it between rows.
+	Hashes []uint64
+
+	order    kpi.Order
+	customer kpi.Customer
+	lead     kpi.Lead
+	deal     kpi.Deal
+	spend    kpi.Spend
+	call     kpi.Call
+}
+
+// value is one converted cell.
+type value struct {
+	text   []byte
+	day    period.Date
+	amount money.Amount
+	enum   uint8 // index in ColumnDef.Values + 1; 0 when empty
+	flag   bool
+	set    bool // false for an empty cell without a default
+}
+
+// Adder takes the rows a decoder decodes; a *kpi.Aggregator is one. The rows' byte
+// slices are only valid during the call.
+type Adder interface {
+	AddOrder(*kpi.Order)
+	AddCustomer(*kpi.Customer)
+	AddLead(*kpi.Lead)
+	AddDeal(*kpi.Deal)
+	AddSpend(*kpi.Spend)
+	AddCall(*kpi.Call)
+}
+
+var _ Adder = (*kpi.Aggregator)(nil)
+
+// New returns a decoder of t's rows into agg. days converts dates (one DayParser per
+// goroutine); decimal is the decimal separator of text amounts.
+func New(t *Table, agg Adder, days *period.DayParser, decimal byte, seed maphash.Seed) *Decoder {
+	return &Decoder{
+		t: t, days: days, decimal: decimal, agg: agg, seed: seed,
+		add:  adders[t.Def.Name],
+		vals: make([]value, len(t.Def.Columns)),
+	}
+}
+
+// Decode converts one row and adds it to the aggregator. fields are the row's fields
+// by the source's field index, an empty one meaning "not set"; they are only read
+// during the call. line is the row's line (CSV) or row number (SQL), for errors. A bad
+// value is a *sources.RowError.
+func (d *Decoder) Decode(line int64, fields [][]byte) error {
+	t := d.t
+	cols := t.Def.Columns
+	for i := range cols {
+		c := &cols[i]
+		v := &d.vals[i]
+		var b []byte
+		if p := t.pos[i]; p >= 0 {
+			b = fields[p]
+		}
+		if len(b) == 0 {
+			switch {
+			case c.Need == sources.Required:
+				return d.rowError(line, c, b, &valueError{"missing value", sources.ErrEmptyRequired})
+			case c.Need == sources.NotEmpty && t.pos[i] >= 0:
+				return d.rowError(line, c, b, &valueError{fmt.Sprintf("missing value (the %s column is there, so every row needs one)", c.Name), sources.ErrEmptyRequired})
+			}
+			if b = t.deflt[i]; b == nil {
+				*v = value{day: period.NoDate}
+				continue
+			}
+		}
+		v.set = true
+		switch c.Type {
+		case sources.Text:
+			v.text = b
+		case sources.Date:
+			day, err := d.days.Parse(b)
+			if err != nil {
+				return d.rowError(line, c, b, &valueError{quote(b) + " is not a date or timestamp (want YYYY-MM-DD, optionally with a time and offset)", err})
+			}
+			v.day = day
+		case sources.Decimal:
+			a, err := money.Parse(b, d.decimal)
+			if err != nil {
+				return d.rowError(line, c, b, decimalError(b, err))
+			}
+			if c.NonNegative && a < 0 {
+				return d.rowError(line, c, b, &valueError{quote(b) + " is negative", sources.ErrNegative})
+			}
+			v.amount = a
+		case sources.Bool:
+			f, ok := parseBool(b)
+			if !ok {
+				return d.rowError(line, c, b, &valueError{quote(b) + " is not a bool (true/false, 1/0, yes/no)", sources.ErrBadEnum})
+			}
+			v.flag = f
+		case sources.Enum:
+			v.enum = 0
+			for k, want := range t.values[i] {
+				if string(b) == string(want) {
+					v.enum = uint8(k + 1)
+					break
+				}
+			}
+			for k, want := range t.values[i] {
+				if v.enum == 0 && asciiEqualFold(b, want) {
+					v.enum = uint8(k + 1)
+				}
+			}
+			if v.enum == 0 {
+				return d.rowError(line, c, b, &valueError{quote(b) + " is not one of " + strings.Join(c.Values, ", "), sources.ErrBadEnum})
+			}
+		}
+	}
+	for _, k := range t.conds {
+		if d.vals[k.col].set {
+			continue
+		}
+		for _, e := range k.values {
+			if d.vals[k.on].enum == e {
+				c := &cols[k.col]
+				return d.rowError(line, c, nil, &valueError{"missing value (required when " + k.text + ")", sources.ErrEmptyRequired})
+			}
+		}
+	}
+	if t.idCol >= 0 {
+		d.Hashes = append(d.Hashes, maphash.Bytes(d.seed, d.vals[t.idCol].text))
+	}
+	d.add(d)
+	return nil
+}
+
+func (d *Decoder) rowError(line int64, c *sources.ColumnDef, b []byte, err error) error {
+	return &sources.RowError{File: d.t.Where, Line: line, Column: c.Name, Value: string(b), Err: err}
+}
+
+// valueError says what is wrong with a value in words and wraps the sentinel error
+// that classifies it.
+type valueError struct {
+	msg string
+	err error
+}
+
+func (e *valueError) Error() string { return e.msg }
+func (e *valueError) Unwrap() error { return e.err }
+
+func decimalError(b []byte, err error) error {
+	switch {
+	case errors.Is(err, money.ErrPrecision):
+		return &valueError{fmt.Sprintf("%s has more than %d fraction digits", quote(b), money.Digits), err}
+	case errors.Is(err, money.ErrRange):
+		return &valueError{quote(b) + " is out of range", err}
+	}
+	return &valueError{quote(b) + " is not a decimal", err}
+}
+
+func parseBool(b []byte) (value, ok bool) {
+	switch {
+	case len(b) == 1 && b[0] == '1', asciiEqualFold(b, []byte("true")), asciiEqualFold(b, []byte("yes")):
+		return true, true
+	case len(b) == 1 && b[0] == '0', asciiEqualFold(b, []byte("false")), asciiEqualFold(b, []byte("no")):
+		return false, true
+	}
+	return false, false
+}
+
+// asciiEqualFold reports whether b equals the lower-case ASCII word want, ignoring
+// the case of ASCII letters.
+func asciiEqualFold(b, want []byte) bool {
+	if len(b) != len(want) {
+		return false
+	}
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != want[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// quote quotes b for an error message, shortened when long.
+func quote(b []byte) string {
+	if len(b) > 40 {
+		return strconv.Quote(string(b[:37]) + "...")
+	}
+	return strconv.Quote(string(b))
+}

@@ -1,0 +1,300 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	stdcsv "encoding/csv"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/money"
+	"github.com/kpireport/kpireport/period"
+	"github.com/kpireport/kpireport/sources"
+	"github.com/kpireport/kpireport/sources/csv"
+)
+
+var (
+	amsterdam   = mustLoadLocation("Europe/Amsterdam")
+	october     = period.Period{Kind: period.Month, Year: 2026, N: 10}
+	sumComparer = cmp.Comparer(func(a, b money.Sum) bool { return a.String() == b.String() })
+)
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// declared gives the SQL type of a fixture column, so that the database holds
+// INTEGER, REAL, NUMERIC, DATE and TEXT values: dates are DATETIME (the driver returns
+// times), amounts REAL, cost NUMERIC (integers and reals), the rest TEXT.
+func declared(col string) string {
+	switch {
+	case strings.HasSuffix(col, "_date"):
+		return "DATETIME"
+	case col == "amount" || col == "value":
+		return "REAL"
+	case col == "cost":
+		return "NUMERIC"
+	}
+	return "TEXT"
+}
+
+// createDB writes the CSV files of dir into a new SQLite database, one table per file,
+// empty cells as NULL, and returns its path.
+func createDB(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "sales.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		f, err := os.Open(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		records, err := stdcsv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		insertTable(t, db, strings.TrimSuffix(e.Name(), ".csv"), records[0], records[1:])
+	}
+	return path
+}
+
+func insertTable(t *testing.T, db *sql.DB, table string, header []string, rows [][]string) {
+	t.Helper()
+	var cols, marks []string
+	for _, h := range header {
+		cols = append(cols, strconv.Quote(h)+" "+declared(h))
+		marks = append(marks, "?")
+	}
+	if _, err := db.Exec("CREATE TABLE " + table + " (" + strings.Join(cols, ", ") + ")"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		args := make([]any, len(r))
+		for i, v := range r {
+			switch {
+			case v == "":
+				args[i] = nil
+			case declared(header[i]) == "REAL":
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				args[i] = f
+			default:
+				args[i] = v
+			}
+		}
+		if _, err := db.Exec("INSERT INTO "+table+" VALUES ("+strings.Join(marks, ", ")+")", args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func load(t *testing.T, opt sources.Options) (*kpi.Data, error) {
+	t.Helper()
+	opt.Type = "sqlite"
+	opt.Location = amsterdam
+	src, err := sources.Open(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := src.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	return src.Load(context.Background(), kpi.NewPlan(october))
+}
+
+func loadCSV(t *testing.T, dir string) *kpi.Data {
+	t.Helper()
+	src, err := csv.Open(sources.Options{Type: "csv", Dir: dir, Location: amsterdam})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := src.Load(context.Background(), kpi.NewPlan(october))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestSameAsCSV loads the CSV fixture and the same data in SQLite.
+func TestSameAsCSV(t *testing.T) {
+	want := loadCSV(t, "../testdata/valid")
+	path := createDB(t, "../testdata/valid")
+	tests := []struct {
+		name   string
+		tables map[string]sources.Table
+		setup  func(db *sql.DB) error
+	}{
+		{name: "tables"},
+		{name: "renamed table", tables: map[string]sources.Table{"orders": {Name: "sales"}},
+			setup: func(db *sql.DB) error { _, err := db.Exec("ALTER TABLE orders RENAME TO sales"); return err }},
+		{name: "query", tables: map[string]sources.Table{"customers": {Query: `
+			SELECT id AS customer_id, since AS acquired_date, until AS churned_date, area AS region
+			FROM clients`}},
+			setup: func(db *sql.DB) error {
+				_, err := db.Exec(`CREATE TABLE clients AS SELECT customer_id AS id, acquired_date AS since,
+					churned_date AS until, region AS area, 'ignored' AS note FROM customers;
+					DROP TABLE customers`)
+				return err
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := path
+			if tt.setup != nil {
+				db = filepath.Join(t.TempDir(), "copy.db")
+				copyFile(t, path, db)
+				conn, err := sql.Open("sqlite", db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := tt.setup(conn); err != nil {
+					t.Fatal(err)
+				}
+				conn.Close()
+			}
+			got, err := load(t, sources.Options{Path: db, Tables: tt.tables})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got, sumComparer); diff != "" {
+				t.Errorf("SQLite data differs from CSV (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	const ordersDDL = `CREATE TABLE orders (order_id TEXT, customer_id TEXT, order_date TEXT, amount)`
+	tests := []struct {
+		name   string
+		sql    string
+		tables map[string]sources.Table
+		want   string
+		is     error
+	}{
+		{name: "bad decimal", sql: ordersDDL + `; INSERT INTO orders VALUES ('O1','C1','2026-10-01',1), ('O2','C1','2026-10-01','12,3.4')`,
+			want: `table orders row 2 column amount: "12,3.4" is not a decimal`, is: money.ErrSyntax},
+		{name: "null required value", sql: ordersDDL + `; INSERT INTO orders VALUES ('O1',NULL,'2026-10-01',1)`,
+			want: `table orders row 1 column customer_id: missing value`, is: sources.ErrEmptyRequired},
+		{name: "real with too many digits", sql: ordersDDL + `; INSERT INTO orders VALUES ('O1','C1','2026-10-01',0.123456)`,
+			want: `table orders row 1 column amount: "0.123456" has more than 4 fraction digits`, is: money.ErrPrecision},
+		{name: "duplicate id", sql: ordersDDL + `; INSERT INTO orders VALUES ('O1','C1','2026-10-01',1), ('O2','C1','2026-10-01',1), ('O1','C2','2026-10-02',2)`,
+			want: `table orders row 3 column order_id: duplicate "O1" (first on row 1)`, is: sources.ErrDuplicateID},
+		{name: "missing column", sql: `CREATE TABLE orders (order_id TEXT, customer_id TEXT, order_date TEXT)`,
+			want: `table orders: sources: missing column "amount"`, is: sources.ErrMissingColumn},
+		{name: "missing column in query", sql: ordersDDL,
+			tables: map[string]sources.Table{"orders": {Query: "SELECT order_id, customer_id, order_date, amount AS total FROM orders"}},
+			want:   `table orders: sources: missing column "amount" in the result of query "SELECT order_id, customer_id, order_date, amount AS total FROM orders"`,
+			is:     sources.ErrMissingColumn},
+		{name: "column names are case-sensitive", sql: `CREATE TABLE orders (order_id TEXT, customer_id TEXT, order_date TEXT, Amount)`,
+			want: `table orders: sources: missing column "amount"`, is: sources.ErrMissingColumn},
+		{name: "missing orders", sql: `CREATE TABLE sales (x)`,
+			want: `sources: missing table orders: no table "orders" in `, is: sources.ErrMissingTable},
+		{name: "missing renamed table", sql: ordersDDL, tables: map[string]sources.Table{"deals": {Name: "opportunities"}},
+			want: `sources: missing table deals: no table "opportunities" in `, is: sources.ErrMissingTable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bad.db")
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(`CREATE TABLE customers (customer_id TEXT, acquired_date TEXT); ` + tt.sql); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			_, err = load(t, sources.Options{Path: path, Tables: tt.tables})
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) || !errors.Is(err, tt.is) {
+				t.Errorf("err = %v\nwant %s (%v)", err, tt.want, tt.is)
+			}
+		})
+	}
+}
+
+func TestOptionalTables(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "min.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE customers (customer_id TEXT, acquired_date DATE);
+		CREATE TABLE orders (order_id TEXT, customer_id TEXT, order_date DATE, amount INTEGER, region TEXT);
+		INSERT INTO customers VALUES ('C1', '2026-01-01');
+		INSERT INTO orders VALUES ('O1', 'C1', '2026-10-31 23:30:00', 5, NULL), ('O2', 'C1', '2026-10-31T23:30:00Z', 7, '')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	data, err := load(t, sources.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data.Has != (kpi.Availability{}) {
+		t.Errorf("Has = %+v, want nothing", data.Has)
+	}
+	// 23:30 local is still October; 23:30 UTC is 1 November in Amsterdam.
+	if got := data.Windows[october.Range()].Revenue.String(); got != "5" {
+		t.Errorf("October revenue = %s, want 5", got)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "not.db")
+	if err := os.WriteFile(notDB, []byte("this is not a database, just some text long enough to have a header"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		path string
+		want string
+	}{
+		{"missing file", filepath.Join(dir, "missing.db"), "open sqlite database: stat " + filepath.Join(dir, "missing.db") + ": no such file or directory"},
+		{"not a database", notDB, "open sqlite database " + notDB + ": file is not a database"},
+		{"no path", "", "sources: bad options: sqlite: path is empty"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Open(sources.Options{Type: "sqlite", Path: tt.path})
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %s", err, tt.want)
+			}
+		})
+	}
+}
