@@ -1,0 +1,122 @@
+package email
+
+import (
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/money"
+	"github.com/kpireport/kpireport/period"
+)
+
+// report computes a small monthly report on October 2026 with a revenue target.
+func report(t *testing.T, lang, company string) *kpi.Report {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := period.Period{Kind: period.Month, Year: 2026, N: 10}
+	plan := kpi.NewPlan(p)
+	data := &kpi.Data{Windows: map[period.Range]*kpi.Measures{}, Has: kpi.Availability{Cost: true}}
+	for _, w := range plan.Windows {
+		m := &kpi.Measures{SalesCount: 10, Buyers: 5, CustomersStart: 100, CustomersLost: 3}
+		m.Revenue.Add(money.MustParse("1000"))
+		m.GrossSales.Add(money.MustParse("1100"))
+		data.Windows[w] = m
+	}
+	cur := data.Windows[p.Range()]
+	cur.Revenue = money.SumOf(money.MustParse("1234.56"))
+	rep, err := kpi.Compute(plan, data, kpi.Options{Targets: map[string]*big.Rat{"revenue": big.NewRat(1200, 1)}}, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.Job, rep.Company, rep.Currency, rep.Lang = "monthly", company, "EUR", lang
+	rep.GeneratedAt = time.Date(2026, 11, 1, 7, 0, 0, 0, loc)
+	return rep
+}
+
+func TestCompose(t *testing.T) {
+	tests := []struct {
+		lang, subject                string
+		wantSubject                  string
+		wantHTML, wantText, notInAll []string
+	}{
+		{
+			lang: "en", wantSubject: "Acme B.V.: Monthly sales report 2026-10",
+			wantHTML: []string{"Sales revenue", "€1,234.56", "met", "October 2026", "monthly-2026-10.pdf"},
+			wantText: []string{"Sales revenue: €1,234.56", "[met]", "Customer acquisition cost: n/a"},
+		},
+		{
+			lang: "nl", subject: "{{.Company}} – {{.Title}} {{.Label}}",
+			wantSubject: "Acme B.V. – Maandelijks verkooprapport oktober 2026",
+			wantHTML:    []string{"Verkoopopbrengst", "€ 1.234,56", "behaald", "oktober 2026"},
+			wantText:    []string{"Verkoopopbrengst: € 1.234,56", "Niet beschikbaar"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			m, err := Compose(report(t, tt.lang, "Acme B.V."), tt.subject, "", []string{"monthly-2026-10.xlsx", "monthly-2026-10.pdf"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Subject != tt.wantSubject {
+				t.Errorf("subject = %q, want %q", m.Subject, tt.wantSubject)
+			}
+			for _, s := range tt.wantHTML {
+				if !strings.Contains(m.HTML, s) {
+					t.Errorf("HTML lacks %q", s)
+				}
+			}
+			for _, s := range tt.wantText {
+				if !strings.Contains(m.Text, s) {
+					t.Errorf("text lacks %q:\n%s", s, m.Text)
+				}
+			}
+		})
+	}
+}
+
+// Data never becomes markup or a header: a company name with HTML is escaped, and
+// line breaks in the subject are folded.
+func TestComposeEscapesData(t *testing.T) {
+	m, err := Compose(report(t, "en", "<b>Evil</b>\r\nBcc: victim@example.com"), "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(m.Subject, "\r\n") {
+		t.Errorf("subject has a line break: %q", m.Subject)
+	}
+	if strings.Contains(m.HTML, "<b>Evil</b>") {
+		t.Error("HTML contains the company's markup unescaped")
+	}
+}
+
+func TestComposeTemplateOverride(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "email.txt.tmpl"), []byte("Custom {{.Company}} {{.Period}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compose(report(t, "en", "Acme"), "", dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Text != "Custom Acme October 2026\n" {
+		t.Errorf("text = %q, want the override", m.Text)
+	}
+	if !strings.Contains(m.HTML, "<!DOCTYPE html>") {
+		t.Error("HTML is not the built-in template")
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "email.txt.tmpl"), []byte("{{.Nope}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Compose(report(t, "en", "Acme"), "", dir, nil)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "email.txt.tmpl")) || !strings.Contains(err.Error(), "Nope") {
+		t.Errorf("broken template error = %v, want the file and the field", err)
+	}
+}
