@@ -29,9 +29,6 @@ again to those who have. Stops at the first period that fails.`,
 		resend := fs.Bool("resend", false, "with --send: also to recipients that already have them")
 		out := fs.String("out", "", "output folder (default: report.output_dir)")
 		return func(ctx context.Context, e *env, args []string) error {
-			if len(args) > 0 {
-				return usagef("unexpected argument %q", args[0])
-			}
 			if *from == "" || *to == "" {
 				return usagef("--from and --to are required")
 			}

@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/kpireport/kpireport/config"
 )
 
 // Exit codes.
@@ -80,6 +82,11 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "run 'kpireport %s --help' for usage\n", cmd.name)
 		return ExitUsage
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "kpireport %s: unexpected argument %q\n", cmd.name, fs.Arg(0))
+		fmt.Fprintf(stderr, "run 'kpireport %s --help' for usage\n", cmd.name)
+		return ExitUsage
+	}
 	if *verbose {
 		e.logLevel = slog.LevelDebug
 	}
@@ -134,10 +141,10 @@ func printCommandUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
 	fs.SetOutput(io.Discard)
 }
 
-// requireConfig returns the --config value or a usage error.
-func requireConfig(path string) error {
+// loadConfig loads the --config file; a missing flag is a usage error.
+func loadConfig(path string) (*config.Config, error) {
 	if path == "" {
-		return usagef("--config is required")
+		return nil, usagef("--config is required")
 	}
-	return nil
+	return config.Load(path)
 }

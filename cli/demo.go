@@ -25,9 +25,6 @@ pointing at it. The same seed and day give the same files. Memory stays bounded 
 		seed := fs.Int64("seed", 1, "random seed")
 		format := fs.String("format", "sqlite", "data format: sqlite or csv")
 		return func(ctx context.Context, e *env, args []string) error {
-			if len(args) > 0 {
-				return usagef("unexpected argument %q", args[0])
-			}
 			if *format != "sqlite" && *format != "csv" {
 				return usagef("--format must be sqlite or csv, not %q", *format)
 			}

@@ -29,9 +29,6 @@ to those who have.`,
 		send := fs.Bool("send", false, "mail the report to the job's recipients (recorded in the ledger)")
 		resend := fs.Bool("resend", false, "with --send: also to recipients that already have it")
 		return func(ctx context.Context, e *env, args []string) error {
-			if len(args) > 0 {
-				return usagef("unexpected argument %q", args[0])
-			}
 			if *resend && !*send {
 				return usagef("--resend needs --send")
 			}

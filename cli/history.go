@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/ledger"
 )
 
@@ -24,13 +23,7 @@ last error.`,
 		jobName := fs.String("job", "", "only this job")
 		limit := fs.Int("limit", 20, "at most this many runs (0 = all)")
 		return func(ctx context.Context, e *env, args []string) error {
-			if len(args) > 0 {
-				return usagef("unexpected argument %q", args[0])
-			}
-			if err := requireConfig(*cfgPath); err != nil {
-				return err
-			}
-			cfg, err := config.Load(*cfgPath)
+			cfg, err := loadConfig(*cfgPath)
 			if err != nil {
 				return err
 			}
@@ -105,13 +98,7 @@ with the period that run will report.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		return func(ctx context.Context, e *env, args []string) error {
-			if len(args) > 0 {
-				return usagef("unexpected argument %q", args[0])
-			}
-			if err := requireConfig(*cfgPath); err != nil {
-				return err
-			}
-			cfg, err := config.Load(*cfgPath)
+			cfg, err := loadConfig(*cfgPath)
 			if err != nil {
 				return err
 			}

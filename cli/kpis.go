@@ -30,9 +30,6 @@ aligned table in the report language, or as JSON (the shape is in docs/kpis.md).
 		label := fs.String("period", "", "period label: 2026-10, 2026-W43 or 2026-Q3 (default: last complete period)")
 		format := fs.String("format", "table", "output format: table or json")
 		return func(ctx context.Context, e *env, args []string) error {
-			if len(args) > 0 {
-				return usagef("unexpected argument %q", args[0])
-			}
 			if *format != "table" && *format != "json" {
 				return usagef("--format must be table or json, not %q", *format)
 			}
@@ -63,10 +60,7 @@ aligned table in the report language, or as JSON (the shape is in docs/kpis.md).
 
 // loadJob loads the config and finds the job (the only one when name is empty).
 func loadJob(e *env, cfgPath, name string) (*jobs.Runner, *config.Job, error) {
-	if err := requireConfig(cfgPath); err != nil {
-		return nil, nil, err
-	}
-	cfg, err := config.Load(cfgPath)
+	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -27,13 +27,7 @@ Logs one line per run on stderr (log.format text|json).`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		return func(ctx context.Context, e *env, args []string) error {
-			if len(args) > 0 {
-				return usagef("unexpected argument %q", args[0])
-			}
-			if err := requireConfig(*cfgPath); err != nil {
-				return err
-			}
-			cfg, err := config.Load(*cfgPath)
+			cfg, err := loadConfig(*cfgPath)
 			if err != nil {
 				return err
 			}

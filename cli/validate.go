@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/jobs"
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/period"
@@ -22,13 +21,7 @@ Exits 0 when all is well, 1 with each problem on its own line otherwise.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		return func(ctx context.Context, e *env, args []string) error {
-			if len(args) > 0 {
-				return usagef("unexpected argument %q", args[0])
-			}
-			if err := requireConfig(*cfgPath); err != nil {
-				return err
-			}
-			cfg, err := config.Load(*cfgPath)
+			cfg, err := loadConfig(*cfgPath)
 			if err != nil {
 				return err
 			}
