@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kpireport/kpireport/ledger"
@@ -61,7 +62,7 @@ last error.`,
 					dur = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
 				}
 				rows = append(rows, []string{fmt.Sprint(r.ID), r.Job, r.Period, string(r.Trigger),
-					fmt.Sprint(r.Attempt), string(r.Status), stamp(r.StartedAt), dur, r.Error})
+					fmt.Sprint(r.Attempt), string(r.Status), stamp(r.StartedAt), dur, oneLine(r.Error)})
 				key := r.Job + "\x00" + r.Period
 				if shown[key] {
 					continue
@@ -73,7 +74,7 @@ last error.`,
 				}
 				for _, d := range ds {
 					deliveries = append(deliveries, []string{d.Job, d.Period, d.Kind, d.Recipient,
-						string(d.Status), fmt.Sprint(d.Attempts), stamp(d.SentAt), d.LastError})
+						string(d.Status), fmt.Sprint(d.Attempts), stamp(d.SentAt), oneLine(d.LastError)})
 				}
 			}
 			if err := writeTable(e.stdout, rows); err != nil {
@@ -114,3 +115,6 @@ with the period that run will report.`,
 		}
 	},
 }
+
+// oneLine keeps a table cell on one line: an error joined from several reads "a; b".
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
