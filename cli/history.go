@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kpireport/kpireport/ledger"
+	"github.com/kpireport/kpireport/jobs"
 )
 
 var historyCmd = &command{
@@ -33,7 +33,7 @@ last error.`,
 					return usageError{err.Error()}
 				}
 			}
-			l, err := ledger.Open(ctx, cfg.State.Path)
+			l, err := jobs.OpenLedger(ctx, cfg)
 			if err != nil {
 				return err
 			}

@@ -39,7 +39,7 @@ Logs one line per run on stderr (log.format text|json).`,
 			defer svc.Close()
 			log.Info("kpireport daemon starting", slog.String("config", cfg.Path),
 				slog.Int("jobs", len(cfg.Jobs)), slog.String("delivery", cfg.Delivery.Mode),
-				slog.String("state", cfg.State.Path), slog.Int("pid", os.Getpid()))
+				slog.String("state", stateName(cfg)), slog.String("lock", cfg.Cluster.Lock), slog.Int("pid", os.Getpid()))
 			return (&jobs.Daemon{Service: svc}).Run(ctx)
 		}
 	},
@@ -76,4 +76,12 @@ func printRun(e *env, res *jobs.RunResult) {
 			fmt.Fprintf(e.stdout, "not sent: %v\n", f)
 		}
 	}
+}
+
+// stateName says where the ledger is, without the DSN (it may hold a password).
+func stateName(cfg *config.Config) string {
+	if cfg.State.Driver == "postgres" {
+		return "postgres ($" + cfg.State.DSNEnv + ")"
+	}
+	return cfg.State.Path
 }

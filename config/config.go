@@ -1,7 +1,8 @@
 // Package config loads and validates kpireport's TOML configuration file:
 // which company and time zone a report is for, where the sales data lives,
 // the KPI targets, the report jobs with their schedules and recipients, and
-// how reports are delivered, where the run ledger is kept and how to log.
+// how reports are delivered, where the run ledger is kept, how replicas
+// share the schedule and how to log.
 //
 // Loading is defaults, then a strict decode (an unknown key is a problem),
 // then Validate, which reports every problem at once with its key path.
@@ -45,6 +46,7 @@ type Config struct {
 	SMTP     SMTP               `toml:"smtp"`
 	Delivery Delivery           `toml:"delivery"`
 	State    State              `toml:"state"`
+	Cluster  Cluster            `toml:"cluster"`
 	Log      Log                `toml:"log"`
 	Jobs     []Job              `toml:"jobs"`
 }
@@ -63,12 +65,16 @@ type Report struct {
 
 // Source says where the sales data is read from.
 type Source struct {
-	Type      string                 `toml:"type"`      // "csv" | "sqlite"
+	Type      string                 `toml:"type"`      // "csv" | "sqlite" | "postgres" | "mysql"
 	Dir       string                 `toml:"dir"`       // csv: folder with <table>.csv; required for csv; resolved; must exist
 	Path      string                 `toml:"path"`      // sqlite: database file; required for sqlite; resolved; must exist
+	DSNEnv    string                 `toml:"dsn_env"`   // postgres, mysql: name of the environment variable holding the DSN; required for them
 	Delimiter string                 `toml:"delimiter"` // csv: one character, default ","; not a quote, CR or LF
 	Decimal   string                 `toml:"decimal"`   // csv: decimal separator "." (default) or ","; must differ from delimiter
 	Tables    map[string]TableSource `toml:"tables"`    // per canonical table overrides, keys: orders customers leads deals spend calls
+	// DSN is read by Load from dsn_env for postgres and mysql; it is never in
+	// the file.
+	DSN Secret `toml:"-"`
 }
 
 // TableSource overrides where one canonical table is read from.
@@ -194,7 +200,12 @@ func parse(data []byte, dir, name string) (*Config, error) {
 			MaxBackoff: Duration{DefaultMaxBackoff},
 		},
 		State: State{Driver: DefaultStateDriver, Path: DefaultStatePath},
-		Log:   Log{Format: DefaultLogFormat, Level: DefaultLogLevel},
+		Cluster: Cluster{
+			Lock:      DefaultClusterLock,
+			Lease:     Duration{DefaultLease},
+			KeyPrefix: DefaultKeyPrefix,
+		},
+		Log: Log{Format: DefaultLogFormat, Level: DefaultLogLevel},
 	}
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(c)
 	if err != nil {
@@ -203,13 +214,16 @@ func parse(data []byte, dir, name string) (*Config, error) {
 	problems := append(unknownKeys(md), notTables(md)...)
 	c.applyDefaults(md)
 	c.resolve()
-	ps, password := c.problems(&md)
+	ps, sec := c.problems(&md)
 	problems = append(problems, ps...)
 	if len(problems) > 0 {
 		return nil, &ValidationError{File: name, Problems: problems}
 	}
 	c.Report.Location, _ = time.LoadLocation(c.Report.Timezone) // checked by problems
-	c.SMTP.Password = password
+	c.SMTP.Password = sec.smtpPassword
+	c.Source.DSN = sec.sourceDSN
+	c.State.DSN = sec.stateDSN
+	c.Cluster.DSN, c.Cluster.RedisURL = sec.cluster.dsn, sec.cluster.redisURL
 	return c, nil
 }
 
@@ -226,6 +240,12 @@ func (c *Config) applyDefaults(md toml.MetaData) {
 	}
 	if !md.IsDefined("smtp", "port") {
 		c.SMTP.Port = defaultPort(c.SMTP.TLS)
+	}
+	if !c.State.stateFile() && !md.IsDefined("state", "path") {
+		c.State.Path = "" // the preset default is for a file
+	}
+	if !md.IsDefined("cluster", "node") {
+		c.Cluster.Node = DefaultNode()
 	}
 	keys := jobKeys(md)
 	for i := range c.Jobs {
@@ -254,8 +274,8 @@ func (c *Config) applyDefaults(md toml.MetaData) {
 	}
 }
 
-// withDefaults returns a copy of c with the defaults of the delivery, state
-// and log settings, and of the jobs' delivery settings, in place of zero
+// withDefaults returns a copy of c with the defaults of the delivery, state,
+// cluster and log settings, and of the jobs' delivery settings, in place of zero
 // values, so that Validate accepts a Config built in code that leaves them
 // out. Load instead leaves a zero the file wrote, for the checks to report.
 func (c *Config) withDefaults() *Config {
@@ -270,7 +290,15 @@ func (c *Config) withDefaults() *Config {
 	orDefault(&d.Delivery.Backoff, Duration{DefaultBackoff})
 	orDefault(&d.Delivery.MaxBackoff, Duration{DefaultMaxBackoff})
 	orDefault(&d.State.Driver, DefaultStateDriver)
-	orDefault(&d.State.Path, DefaultStatePath)
+	if d.State.stateFile() {
+		orDefault(&d.State.Path, DefaultStatePath)
+	}
+	orDefault(&d.Cluster.Lock, DefaultClusterLock)
+	orDefault(&d.Cluster.Lease, Duration{DefaultLease})
+	orDefault(&d.Cluster.KeyPrefix, DefaultKeyPrefix)
+	if d.Cluster.Node == "" {
+		d.Cluster.Node = DefaultNode()
+	}
 	orDefault(&d.Log.Format, DefaultLogFormat)
 	orDefault(&d.Log.Level, DefaultLogLevel)
 	for i := range d.Jobs {

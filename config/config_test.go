@@ -79,8 +79,9 @@ func TestLoad(t *testing.T) {
 			MaxBackoff: Duration{time.Hour},
 			Operators:  []string{"beheer@example.nl", "Ops <ops@example.nl>"},
 		},
-		State: State{Driver: "sqlite", Path: testdata(t, "state", "ledger.db")},
-		Log:   Log{Format: "json", Level: "debug"},
+		State:   State{Driver: "sqlite", Path: testdata(t, "state", "ledger.db")},
+		Cluster: defaultCluster(),
+		Log:     Log{Format: "json", Level: "debug"},
 		Jobs: []Job{
 			{
 				Name: "monthly", Period: "month", Schedule: "0 7 1 * *", Formats: []string{"xlsx", "pdf"}, Filename: "{{job}}-{{period}}",
@@ -108,6 +109,11 @@ func TestLoad(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Errorf("Validate of a loaded config: %v", err)
 	}
+}
+
+// defaultCluster is [cluster] left out: no lock, this process's node name.
+func defaultCluster() Cluster {
+	return Cluster{Lock: "none", Lease: Duration{2 * time.Minute}, Node: DefaultNode(), KeyPrefix: "kpireport:"}
 }
 
 func TestLoadMissingFile(t *testing.T) {
@@ -149,8 +155,9 @@ func TestDefaults(t *testing.T) {
 			Backoff:    Duration{30 * time.Second},
 			MaxBackoff: Duration{10 * time.Minute},
 		},
-		State: State{Driver: "sqlite", Path: testdata(t, "kpireport-state.db")},
-		Log:   Log{Format: "text", Level: "info"},
+		State:   State{Driver: "sqlite", Path: testdata(t, "kpireport-state.db")},
+		Cluster: defaultCluster(),
+		Log:     Log{Format: "text", Level: "info"},
 		Jobs: []Job{
 			{
 				Name: "monthly", Period: "month", Schedule: "0 7 1 * *", Formats: []string{"xlsx", "pdf"}, Filename: "{{job}}-{{period}}",
@@ -320,7 +327,7 @@ func TestProblems(t *testing.T) {
 
 		// source
 		{name: "type missing", replace: []string{`type = "csv"`, ""}, key: "source.type", message: `is required; one of "csv", "sqlite"`},
-		{name: "unknown type", replace: []string{`type = "csv"`, `type = "postgres"`}, key: "source.type", message: `"postgres" is not a source type`},
+		{name: "unknown type", replace: []string{`type = "csv"`, `type = "oracle"`, `dir = "data"`, ""}, key: "source.type", message: `"oracle" is not a source type; one of "csv", "sqlite", "postgres", "mysql"`},
 		{name: "csv without dir", replace: []string{`dir = "data"`, ""}, key: "source.dir", message: `is required for source type "csv"`},
 		{name: "csv dir missing", replace: []string{`dir = "data"`, `dir = "nodata"`}, key: "source.dir", message: `nodata" does not exist`},
 		{name: "csv dir is a file", replace: []string{`dir = "data"`, `dir = "logo.png"`}, key: "source.dir", message: "is not a folder"},

@@ -64,7 +64,7 @@ func TestDeliveryProblems(t *testing.T) {
 		{name: "operator twice", add: "[delivery]\noperators = [\"beheer@example.nl\", \"Beheer <BEHEER@example.nl>\"]", key: "delivery.operators[1]", message: `"BEHEER@example.nl" is already in delivery.operators[0]`},
 
 		// [state]
-		{name: "unknown state driver", add: "[state]\ndriver = \"postgres\"", key: "state.driver", message: `"postgres" is not a state driver; one of "sqlite"`},
+		{name: "unknown state driver", add: "[state]\ndriver = \"mysql\"", key: "state.driver", message: `"mysql" is not a state driver; one of "sqlite", "postgres"`},
 		{name: "empty state driver", add: "[state]\ndriver = \"\"", key: "state.driver", message: "is empty"},
 		{name: "empty state path", add: "[state]\npath = \"\"", key: "state.path", message: `is empty; leave it out for "kpireport-state.db"`},
 		{name: "state not a database", add: "[state]\npath = \"not-a-database.db\"", key: "state.path", message: "is not an SQLite database"},

@@ -26,6 +26,8 @@ type sourceType struct {
 var sourceTypes = []sourceType{
 	{name: "csv", required: "dir", keys: []string{"dir", "delimiter", "decimal"}, tableKeys: []string{"file"}},
 	{name: "sqlite", required: "path", keys: []string{"path"}, tableKeys: []string{"table", "query"}},
+	{name: "postgres", required: "dsn_env", keys: []string{"dsn_env"}, tableKeys: []string{"table", "query"}},
+	{name: "mysql", required: "dsn_env", keys: []string{"dsn_env"}, tableKeys: []string{"table", "query"}},
 }
 
 func findSourceType(name string) (sourceType, bool) {
@@ -50,14 +52,16 @@ type field struct{ key, value string }
 
 // fields are the [source] settings besides type and tables, in file order.
 func (s *Source) fields() []field {
-	return []field{{"dir", s.Dir}, {"path", s.Path}, {"delimiter", s.Delimiter}, {"decimal", s.Decimal}}
+	return []field{{"dir", s.Dir}, {"path", s.Path}, {"dsn_env", s.DSNEnv}, {"delimiter", s.Delimiter}, {"decimal", s.Decimal}}
 }
 
 func (t *TableSource) fields() []field {
 	return []field{{"file", t.File}, {"table", t.Table}, {"query", t.Query}}
 }
 
-func (c *Config) checkSource(ps *problems) {
+// checkSource checks [source] and, for a database server, reads its DSN
+// from the environment.
+func (c *Config) checkSource(ps *problems) (dsn Secret) {
 	s := &c.Source
 	st, ok := findSourceType(s.Type)
 	switch {
@@ -85,8 +89,12 @@ func (c *Config) checkSource(ps *problems) {
 		if s.Path != "" && slices.Contains(st.keys, "path") {
 			checkSQLite(ps, "source.path", c.abs(s.Path))
 		}
+		if s.DSNEnv != "" && slices.Contains(st.keys, "dsn_env") {
+			dsn = readEnv(ps, "source.dsn_env", s.DSNEnv, "DSN")
+		}
 	}
 	c.checkTables(ps, st, ok)
+	return dsn
 }
 
 // checkCSV checks the CSV dialect.

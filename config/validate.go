@@ -23,10 +23,11 @@ var languages = []string{"en", "nl"}
 // paths resolved) and returns a *ValidationError with every problem found,
 // or nil. It does not change c.
 //
-// Settings of [smtp], [delivery], [state], [log] and the jobs' delivery
-// settings left at their zero value count as left out: they are checked
-// with their defaults. When delivery.mode is "smtp", Validate also checks
-// that the password can be read.
+// Settings of [smtp], [delivery], [state], [cluster], [log] and the jobs'
+// delivery settings left at their zero value count as left out: they are
+// checked with their defaults. When delivery.mode is "smtp", Validate also
+// checks that the password can be read, and likewise every DSN or URL that an
+// *_env setting names.
 func (c *Config) Validate() error {
 	if ps, _ := c.withDefaults().problems(nil); len(ps) > 0 {
 		name := c.Path
@@ -38,22 +39,35 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// secrets are the values the checks read from the environment or a file.
+type secrets struct {
+	smtpPassword Secret
+	sourceDSN    Secret
+	stateDSN     Secret
+	cluster      clusterSecrets
+}
+
 // problems runs every check, in the order of the example file. md, when not
 // nil, is the metadata of the decoded file, for the checks that need to know
-// what the file wrote. It also returns the SMTP password, read when
-// delivery.mode is "smtp".
-func (c *Config) problems(md *toml.MetaData) ([]Problem, Secret) {
-	var ps problems
+// what the file wrote. It also returns the secrets it read: the SMTP
+// password when delivery.mode is "smtp", and the DSNs and URLs the *_env
+// settings name.
+func (c *Config) problems(md *toml.MetaData) ([]Problem, secrets) {
+	var (
+		ps  problems
+		sec secrets
+	)
 	c.checkReport(&ps)
-	c.checkSource(&ps)
+	sec.sourceDSN = c.checkSource(&ps)
 	c.checkKPI(&ps, md)
 	c.checkTargets(&ps)
-	password := c.checkSMTP(&ps)
+	sec.smtpPassword = c.checkSMTP(&ps)
 	c.checkDelivery(&ps)
-	c.checkState(&ps)
+	sec.stateDSN = c.checkState(&ps)
+	sec.cluster = c.checkCluster(&ps, sec.stateDSN)
 	c.checkLog(&ps)
 	c.checkJobs(&ps)
-	return ps, password
+	return ps, sec
 }
 
 // problems collects Problems in the order they are found.

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
+	"github.com/redis/go-redis/v9"
 	"github.com/robfig/cron/v3"
 
+	"github.com/kpireport/kpireport/cluster"
 	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/ledger"
 	"github.com/kpireport/kpireport/period"
@@ -25,6 +29,12 @@ const DefaultGrace = 30 * time.Second
 // runs it through the Service. At start it resumes unsent deliveries and catches up on
 // periods missed while it was down. The ledger, not the scheduler, decides whether a
 // period was already done, so a schedule that fires twice (DST, restarts) sends once.
+//
+// Several daemons (replicas) can share one PostgreSQL ledger. With [cluster] lock set,
+// a job's firing is run by the replica that takes the job's distributed lock; whatever
+// the lock, the Service's claim on the (job, period) decides who runs it. A replica that
+// finds the period claimed by another looks again after a lease and takes the period
+// over if it is still not done: the other replica may have died in the middle of it.
 type Daemon struct {
 	Service *Service
 	Clock   clockwork.Clock // nil = the real clock
@@ -33,7 +43,12 @@ type Daemon struct {
 	mu       sync.Mutex
 	inFlight sync.WaitGroup
 	stopping bool
+	stop     <-chan struct{}                // closed when the daemon stops
+	watching map[string]bool                // (job, period) keys a takeOver waits on
 	fired    func(job string, at time.Time) // test hook: the schedule fired
+	// schedule is a test hook: the gocron schedule of a job instead of its cron
+	// expression, such as every second.
+	schedule func(job *config.Job) gocron.JobDefinition
 }
 
 func (d *Daemon) clock() clockwork.Clock {
@@ -59,27 +74,50 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// Runs get their own context, cancelled only when the grace period is over.
 	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRuns()
+	d.mu.Lock()
+	d.stop = ctx.Done()
+	d.mu.Unlock()
 
-	s, err := gocron.NewScheduler(
+	opts := []gocron.SchedulerOption{
 		gocron.WithLocation(cfg.Report.Location),
 		gocron.WithClock(clock),
 		gocron.WithStopTimeout(grace),
-	)
+	}
+	locker, closeLocker, err := newLocker(ctx, &cfg.Cluster, d.log())
+	if err != nil {
+		return err
+	}
+	defer closeLocker()
+	if locker != nil {
+		opts = append(opts, gocron.WithDistributedLocker(locker))
+	}
+	s, err := gocron.NewScheduler(opts...)
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}
 	for i := range cfg.Jobs {
 		job := &cfg.Jobs[i]
+		def := gocron.CronJob(job.Schedule, false)
+		if d.schedule != nil {
+			def = d.schedule(job)
+		}
 		_, err := s.NewJob(
-			gocron.CronJob(job.Schedule, false),
+			def,
 			gocron.NewTask(func() { d.scheduled(runCtx, job) }),
 			gocron.WithName(job.Name),
 			gocron.WithSingletonMode(gocron.LimitModeReschedule),
 			gocron.WithDaylightSavingsTimePolicy(gocron.DaylightSavingsTimeRunAfterTransition),
+			gocron.WithEventListeners(gocron.AfterLockError(func(_ uuid.UUID, _ string, err error) {
+				d.lockFailed(runCtx, job, err)
+			})),
 		)
 		if err != nil {
 			return errors.Join(fmt.Errorf("schedule job %s: %w", job.Name, err), s.Shutdown())
 		}
+	}
+	if locker != nil {
+		d.log().LogAttrs(ctx, slog.LevelInfo, "cluster", slog.String("lock", cfg.Cluster.Lock),
+			slog.String("node", d.Service.node()), slog.Duration("lease", d.Service.lease()))
 	}
 	s.Start()
 	for _, j := range s.Jobs() {
@@ -135,21 +173,127 @@ func (d *Daemon) scheduled(ctx context.Context, job *config.Job) {
 	done := make(chan struct{})
 	d.track(func() {
 		defer close(done)
-		kind, _ := period.ParseKind(job.Period) // validated by config
-		p := period.LastComplete(kind, d.clock().Now(), d.Service.Runner.Config.Report.Location)
-		d.runOne(ctx, job, p, ledger.TriggerScheduled)
+		d.runOne(ctx, job, d.due(job), ledger.TriggerScheduled)
 	})
-	select { // keep the task busy while it runs, so singleton mode holds
+	// Keep the task busy while it runs, so that singleton mode holds and the
+	// distributed lock is held for the whole run.
+	select {
 	case <-done:
 	case <-ctx.Done():
 	}
 }
 
+// due returns the period a firing of job now reports: the last complete one.
+func (d *Daemon) due(job *config.Job) period.Period {
+	kind, _ := period.ParseKind(job.Period) // validated by config
+	return period.LastComplete(kind, d.clock().Now(), d.Service.Runner.Config.Report.Location)
+}
+
+// runOne runs job for p. When another replica holds the period's claim, it watches
+// for that replica to finish or die (takeOver).
 func (d *Daemon) runOne(ctx context.Context, job *config.Job, p period.Period, trigger ledger.Trigger) {
+	if res := d.run(ctx, job, p, trigger); res != nil && res.ClaimedBy != "" {
+		d.takeOver(ctx, job, p)
+	}
+}
+
+func (d *Daemon) run(ctx context.Context, job *config.Job, p period.Period, trigger ledger.Trigger) *RunResult {
 	rctx, cancel := context.WithTimeout(ctx, job.Timeout.Duration)
 	defer cancel()
 	// Errors are in the ledger and the log line of the run; the daemon goes on.
-	_, _ = d.Service.Run(rctx, job, p, RunOptions{Trigger: trigger, Send: true})
+	res, _ := d.Service.Run(rctx, job, p, RunOptions{Trigger: trigger, Send: true})
+	return res
+}
+
+// lockFailed is called when this replica did not get a job's distributed lock for a
+// firing. If another replica holds it, that one runs the period; this one watches for
+// it to finish or die. If the lock could not be had for another reason (its server is
+// down), the period is run without it: the claim alone keeps it to one replica.
+func (d *Daemon) lockFailed(ctx context.Context, job *config.Job, err error) {
+	p := d.due(job)
+	if errors.Is(err, cluster.ErrLocked) {
+		d.log().LogAttrs(ctx, slog.LevelDebug, "locked by another replica",
+			slog.String("job", job.Name), slog.String("period", p.Label()))
+		d.takeOver(ctx, job, p)
+		return
+	}
+	d.log().LogAttrs(ctx, slog.LevelWarn, "no lock: running on the claim alone",
+		slog.String("job", job.Name), slog.String("period", p.Label()), slog.String("error", err.Error()))
+	d.track(func() { d.runOne(ctx, job, p, ledger.TriggerScheduled) })
+}
+
+// takeOver waits a lease, then runs job for p (as a catch-up) unless it is done, and
+// goes on waiting while another replica's claim holds the period: the replica that
+// holds it may die in the middle, and then its claim expires unrenewed.
+func (d *Daemon) takeOver(ctx context.Context, job *config.Job, p period.Period) {
+	key := job.Name + "\x00" + p.Label()
+	d.mu.Lock()
+	if d.watching[key] || d.stopping {
+		d.mu.Unlock()
+		return
+	}
+	if d.watching == nil {
+		d.watching = map[string]bool{}
+	}
+	d.watching[key] = true
+	stop := d.stop
+	d.mu.Unlock()
+	d.track(func() {
+		defer func() {
+			d.mu.Lock()
+			delete(d.watching, key)
+			d.mu.Unlock()
+		}()
+		lease := d.Service.lease()
+		for {
+			wait := lease + rand.N(lease/10+1)
+			select {
+			case <-stop:
+				return
+			case <-d.clock().After(wait):
+			}
+			res := d.run(ctx, job, p, ledger.TriggerCatchUp)
+			if res == nil || res.ClaimedBy == "" {
+				return // done, failed (the ledger and the log say why), or ours now
+			}
+		}
+	})
+}
+
+// newLocker returns the distributed locker of [cluster], nil for lock = "none", and a
+// function that frees what it holds.
+func newLocker(ctx context.Context, c *config.Cluster, log *slog.Logger) (gocron.Locker, func(), error) {
+	opts := []cluster.Option{cluster.WithLogger(log)}
+	if c.KeyPrefix != "" {
+		opts = append(opts, cluster.WithKeyPrefix(c.KeyPrefix))
+	}
+	if c.Lease.Duration > 0 {
+		opts = append(opts, cluster.WithLease(c.Lease.Duration))
+	}
+	switch c.Lock {
+	case "postgres":
+		l, err := cluster.NewPostgresLocker(ctx, c.DSN.Reveal(), opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return l, func() {}, nil
+	case "redis":
+		ro := &redis.Options{Addr: c.RedisAddr}
+		if c.RedisAddr == "" {
+			var err error
+			if ro, err = redis.ParseURL(c.RedisURL.Reveal()); err != nil {
+				// The URL may hold a password: the error does not repeat it.
+				return nil, nil, errors.New("cluster: redis_url_env does not hold a valid Redis URL")
+			}
+		}
+		client := redis.NewClient(ro)
+		l, err := cluster.NewRedisLocker(ctx, client, opts...)
+		if err != nil {
+			return nil, nil, errors.Join(err, client.Close())
+		}
+		return l, func() { _ = client.Close() }, nil
+	}
+	return nil, func() {}, nil
 }
 
 // startup closes runs a previous process left running, resumes deliveries it left
@@ -169,7 +313,8 @@ func (d *Daemon) startup(ctx context.Context) {
 		}
 	}
 	// A scheduled or catch-up run that a stopped process left unfinished is finished
-	// now, whatever catch_up says: it was due.
+	// now, whatever catch_up says: it was due. (One that another replica is running is
+	// left to it, and watched.)
 	interrupted, err := d.Service.closeInterrupted(ctx)
 	if err != nil {
 		d.log().LogAttrs(ctx, slog.LevelError, "close interrupted runs", slog.String("error", err.Error()))
@@ -222,22 +367,26 @@ func containsPeriod(ps []period.Period, p period.Period) bool {
 	return false
 }
 
-// closeInterrupted marks runs that a stopped process left running as failed and
-// returns them.
+// closeInterrupted marks runs that a stopped process left running as failed, and
+// returns every run it found running. A run whose period another replica has claimed
+// may still be going on there: it is left as it is.
 func (s *Service) closeInterrupted(ctx context.Context) ([]ledger.Run, error) {
-	runs, err := s.Ledger.Runs(ctx, "", 0)
+	runs, err := s.Ledger.Running(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var closed []ledger.Run
 	var errs []error
 	for _, r := range runs {
-		if r.Status == ledger.RunRunning {
-			closed = append(closed, r)
-			errs = append(errs, s.Ledger.FinishRun(ctx, r.ID, ledger.RunFailed, "interrupted: the process stopped during the run", nil))
+		ok, err := s.Ledger.Claim(ctx, r.Job, r.Period, s.node(), s.lease(), s.Runner.now())
+		if err != nil || !ok {
+			errs = append(errs, err)
+			continue
 		}
+		errs = append(errs,
+			s.Ledger.FinishRun(ctx, r.ID, ledger.RunFailed, interruptedMsg, nil),
+			s.Ledger.Release(ctx, r.Job, r.Period, s.node()))
 	}
-	return closed, errors.Join(errs...)
+	return runs, errors.Join(errs...)
 }
 
 // Missed returns the periods of job, oldest first, whose scheduled run fell in

@@ -339,7 +339,6 @@ func TestFireTimes(t *testing.T) {
 	}
 }
 
-
 // A scheduled run that a killed process left running is finished at the next start,
 // even with catch_up = "none", and sends what it owed.
 func TestDaemonFinishesInterruptedRun(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"html"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/kpireport/kpireport/config"
@@ -20,12 +21,31 @@ import (
 
 // Service runs jobs with a ledger: every run is recorded, and its mail goes to each
 // recipient exactly once per (job, period), however often the period is run again.
+//
+// Several services (replicas) may share one ledger: before a run, a service claims the
+// (job, period) in the ledger as Node for Lease, renews the claim while it works, and
+// releases it when done. A period claimed by another node is skipped; a run whose claim
+// is lost (it could not be renewed in time, and another node took over) is cancelled
+// before it sends more.
 type Service struct {
 	Runner    *Runner
 	Ledger    *ledger.Ledger
 	Deliverer *delivery.Deliverer // nil: nothing is sent
 	Sender    delivery.Sender     // for failure notices to delivery.operators
+	Node      string              // this replica's name in claims; "" = config.DefaultNode()
+	Lease     time.Duration       // how long a claim lasts unless renewed; 0 = config.DefaultLease
+
+	mu     sync.Mutex
+	active map[string]bool // (job, period) keys this process is running
 }
+
+// Errors of a run that could not have its period to itself.
+var (
+	// ErrClaimed is returned by a manual Run of a period another node is running.
+	ErrClaimed = errors.New("jobs: period is being run by another node")
+	// ErrClaimLost is the cause of a run cancelled because its claim was lost.
+	ErrClaimLost = errors.New("jobs: claim on the period was lost")
+)
 
 // RunOptions adjust one run.
 type RunOptions struct {
@@ -40,7 +60,10 @@ type RunResult struct {
 	Run      ledger.Run
 	Files    []reports.File
 	Delivery *delivery.Report // nil when nothing was sent
-	Skipped  bool             // a scheduled run found the period already done
+	Skipped  bool             // a scheduled run found the period already done, or claimed
+	// ClaimedBy is the node whose claim on the period made a scheduled or catch-up run
+	// skip it; "" when the run was not skipped for a claim.
+	ClaimedBy string
 }
 
 // NewSender returns the sender of the configured delivery mode: an outbox folder of
@@ -64,15 +87,28 @@ func NewSender(c *config.Config) (delivery.Sender, error) {
 	return delivery.NewOutbox(c.Delivery.OutboxDir), nil
 }
 
+// OpenLedger opens the ledger of c: the SQLite file at state.path, or the PostgreSQL
+// database whose DSN state.dsn_env names.
+func OpenLedger(ctx context.Context, c *config.Config) (*ledger.Ledger, error) {
+	if c.State.Driver == "postgres" {
+		return ledger.OpenPostgres(ctx, c.State.DSN.Reveal())
+	}
+	return ledger.Open(ctx, c.State.Path)
+}
+
 // OpenService opens the ledger of c and builds the service that runs its jobs.
 func OpenService(ctx context.Context, c *config.Config, log *slog.Logger) (*Service, error) {
-	l, err := ledger.Open(ctx, c.State.Path)
+	l, err := OpenLedger(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	sender, err := NewSender(c)
 	if err != nil {
 		return nil, errors.Join(err, l.Close())
+	}
+	retries := c.Delivery.Retries
+	if retries == 0 {
+		retries = -1 // the file's 0 is "no retries"; the Policy's 0 is its default
 	}
 	return &Service{
 		Runner: &Runner{Config: c, Logger: log},
@@ -82,13 +118,29 @@ func OpenService(ctx context.Context, c *config.Config, log *slog.Logger) (*Serv
 			Ledger: l,
 			Logger: log,
 			Policy: delivery.Policy{
-				Retries:    c.Delivery.Retries,
+				Retries:    retries,
 				Backoff:    c.Delivery.Backoff.Duration,
 				MaxBackoff: c.Delivery.MaxBackoff.Duration,
 			},
 		},
 		Sender: sender,
+		Node:   c.Cluster.Node,
+		Lease:  c.Cluster.Lease.Duration,
 	}, nil
+}
+
+func (s *Service) node() string {
+	if s.Node == "" {
+		return config.DefaultNode()
+	}
+	return s.Node
+}
+
+func (s *Service) lease() time.Duration {
+	if s.Lease <= 0 {
+		return config.DefaultLease
+	}
+	return s.Lease
 }
 
 // Close closes the ledger.
@@ -97,24 +149,57 @@ func (s *Service) Close() error { return s.Ledger.Close() }
 // Run runs job for p: compute, render, and (with opt.Send) mail. A run whose data did
 // not load or whose reports did not render sends nothing to the recipients; the
 // operators get a short failure notice. The run and every delivery are in the ledger.
+//
+// The run holds the ledger's claim on (job, p) from before it starts until it is
+// recorded. A scheduled or catch-up run of a period that another node has claimed is
+// skipped (RunResult.ClaimedBy); a manual one fails with ErrClaimed.
 func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt RunOptions) (res *RunResult, err error) {
 	log := s.Runner.logger().With(slog.String("job", job.Name), slog.String("period", p.Label()))
 	start := time.Now()
-	if opt.Trigger != ledger.TriggerManual && !opt.Resend {
-		if run, ok, err := s.Ledger.LastSuccess(ctx, job.Name, p.Label()); err != nil {
-			return nil, err
-		} else if ok {
-			log.LogAttrs(ctx, slog.LevelInfo, "run skipped: period already done",
-				slog.String("trigger", string(opt.Trigger)), slog.Int64("run", run.ID))
-			return &RunResult{Run: run, Skipped: true}, nil
+	skipDone := opt.Trigger != ledger.TriggerManual && !opt.Resend
+	if skipDone {
+		if res, err := s.skipDone(ctx, log, job, p, opt); res != nil || err != nil {
+			return res, err
 		}
 	}
+	c, err := s.claim(ctx, job, p)
+	if err != nil {
+		return nil, err
+	}
+	if c.holder != "" {
+		if opt.Trigger == ledger.TriggerManual {
+			return nil, fmt.Errorf("%w: %s %s is claimed by %s", ErrClaimed, job.Name, p.Label(), c.holder)
+		}
+		log.LogAttrs(ctx, slog.LevelInfo, "run skipped: claimed by "+c.holder,
+			slog.String("trigger", string(opt.Trigger)), slog.String("node", s.node()))
+		res := &RunResult{Skipped: true}
+		if !c.local {
+			res.ClaimedBy = c.holder
+		}
+		return res, nil
+	}
+	defer c.release()
+	ctx, stopRenewing := c.keep(ctx)
+	defer stopRenewing()
+	// Another node may have finished the period between the check and the claim.
+	if skipDone {
+		if res, err := s.skipDone(ctx, log, job, p, opt); res != nil || err != nil {
+			return res, err
+		}
+	}
+	// Runs of the period still running were left by a node that lost or dropped its
+	// claim: the period is ours now.
+	s.closeRunning(ctx, log, job.Name, p.Label())
+
 	run, err := s.Ledger.StartRun(ctx, job.Name, p.Label(), opt.Trigger)
 	if err != nil {
 		return nil, err
 	}
 	res = &RunResult{Run: run}
 	defer func() {
+		if err != nil && errors.Is(context.Cause(ctx), ErrClaimLost) && !errors.Is(err, ErrClaimLost) {
+			err = fmt.Errorf("%w: %w", ErrClaimLost, err)
+		}
 		status, msg := ledger.RunSucceeded, ""
 		if err != nil {
 			status, msg = ledger.RunFailed, err.Error()
@@ -174,8 +259,189 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 	if err != nil {
 		return res, err
 	}
-	res.Delivery, err = s.Deliverer.Deliver(ctx, run.ID, msg, opt.Resend)
+	// Every send first renews the claim, so nothing goes out once it is lost.
+	dl := *s.Deliverer
+	dl.Sender = &claimedSender{Sender: s.Deliverer.Sender, claim: c}
+	res.Delivery, err = dl.Deliver(ctx, run.ID, msg, opt.Resend)
 	return res, err
+}
+
+// skipDone returns the result of a skipped run if the period already has a successful
+// run, and nil if it has none.
+func (s *Service) skipDone(ctx context.Context, log *slog.Logger, job *config.Job, p period.Period, opt RunOptions) (*RunResult, error) {
+	run, ok, err := s.Ledger.LastSuccess(ctx, job.Name, p.Label())
+	if err != nil || !ok {
+		return nil, err
+	}
+	log.LogAttrs(ctx, slog.LevelInfo, "run skipped: period already done",
+		slog.String("trigger", string(opt.Trigger)), slog.Int64("run", run.ID))
+	return &RunResult{Run: run, Skipped: true}, nil
+}
+
+// closeRunning marks the runs of (job, label) that are still running as failed. It is
+// called by the holder of the period's claim, so no other node is working on them.
+func (s *Service) closeRunning(ctx context.Context, log *slog.Logger, job, label string) {
+	runs, err := s.Ledger.Running(ctx)
+	if err != nil {
+		log.LogAttrs(ctx, slog.LevelError, "close interrupted runs", slog.String("error", err.Error()))
+		return
+	}
+	for _, r := range runs {
+		if r.Job != job || r.Period != label {
+			continue
+		}
+		if err := s.Ledger.FinishRun(ctx, r.ID, ledger.RunFailed, interruptedMsg, nil); err != nil && !errors.Is(err, ledger.ErrRunFinished) {
+			log.LogAttrs(ctx, slog.LevelError, "close interrupted run", slog.Int64("run", r.ID), slog.String("error", err.Error()))
+			continue
+		}
+		log.LogAttrs(ctx, slog.LevelWarn, "closed interrupted run", slog.Int64("run", r.ID), slog.Int("attempt", r.Attempt))
+	}
+}
+
+// interruptedMsg is the error of a run whose process stopped or lost its claim.
+const interruptedMsg = "interrupted: the process stopped during the run"
+
+// claim is a run's hold on its (job, period) in the ledger.
+type claim struct {
+	s            *Service
+	job, period  string
+	holder       string // another node that holds the period; "" when the claim is ours
+	local        bool   // the holder is another run in this process
+	cancel       context.CancelCauseFunc
+	log          *slog.Logger
+	mu           sync.Mutex
+	lost         bool
+	untrackLocal func()
+}
+
+// claim claims (job, p) for this node. When another node holds it, or this process
+// runs it already, the claim's holder says who.
+func (s *Service) claim(ctx context.Context, job *config.Job, p period.Period) (*claim, error) {
+	c := &claim{s: s, job: job.Name, period: p.Label(), log: s.Runner.logger()}
+	key := c.job + "\x00" + c.period
+	s.mu.Lock()
+	if s.active[key] {
+		s.mu.Unlock()
+		c.holder, c.local = s.node()+" (this process)", true
+		return c, nil
+	}
+	if s.active == nil {
+		s.active = map[string]bool{}
+	}
+	s.active[key] = true
+	s.mu.Unlock()
+	c.untrackLocal = func() {
+		s.mu.Lock()
+		delete(s.active, key)
+		s.mu.Unlock()
+	}
+	ok, err := s.Ledger.Claim(ctx, c.job, c.period, s.node(), s.lease(), s.Runner.now())
+	if err == nil && !ok {
+		var held ledger.Claim
+		held, _, err = s.Ledger.ClaimOf(ctx, c.job, c.period)
+		if err == nil && deadLocalNode(held.Node) {
+			ok, err = s.Ledger.TakeOver(ctx, c.job, c.period, held.Node, s.node(), s.lease(), s.Runner.now())
+			if ok {
+				c.log.LogAttrs(ctx, slog.LevelInfo, "took over the claim of a process that no longer runs",
+					slog.String("job", c.job), slog.String("period", c.period), slog.String("from", held.Node))
+			}
+		}
+		if !ok {
+			c.holder = held.Node
+			if c.holder == "" {
+				c.holder = "another node" // released in between
+			}
+		}
+	}
+	if err != nil || !ok {
+		c.untrackLocal()
+	}
+	return c, err
+}
+
+// keep renews the claim every third of the lease until the returned stop is called.
+// If the claim cannot be renewed, the returned context is cancelled with ErrClaimLost.
+func (c *claim) keep(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	c.cancel = cancel
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(c.s.lease() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := c.renew(ctx); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		<-stopped
+		cancel(nil)
+	}
+}
+
+// renew extends the claim by a lease. When that fails (the ledger cannot be reached,
+// or another node has taken the claim) the run is cancelled before it sends more: the
+// claim may expire, and the other node may be sending.
+func (c *claim) renew(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lost {
+		return ErrClaimLost
+	}
+	if err := ctx.Err(); err != nil {
+		return err // the run is ending anyway; the claim is not known to be lost
+	}
+	ok, err := c.s.Ledger.Renew(ctx, c.job, c.period, c.s.node(), c.s.lease(), c.s.Runner.now())
+	if err == nil && ok {
+		return nil
+	}
+	if err == nil {
+		err = ErrClaimLost
+	} else {
+		err = fmt.Errorf("%w: %w", ErrClaimLost, err)
+	}
+	c.lost = true
+	c.log.LogAttrs(ctx, slog.LevelError, "claim lost: cancelling the run",
+		slog.String("job", c.job), slog.String("period", c.period), slog.String("node", c.s.node()),
+		slog.String("error", err.Error()))
+	c.cancel(ErrClaimLost)
+	return err
+}
+
+// release gives up the claim, also when the run's context has ended.
+func (c *claim) release() {
+	defer c.untrackLocal()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.s.Ledger.Release(ctx, c.job, c.period, c.s.node()); err != nil {
+		c.log.LogAttrs(ctx, slog.LevelError, "release claim", slog.String("job", c.job),
+			slog.String("period", c.period), slog.String("error", err.Error()))
+	}
+}
+
+// claimedSender renews the run's claim before each message it hands to its Sender.
+type claimedSender struct {
+	delivery.Sender
+	claim *claim
+}
+
+// Send sends nothing when the claim is lost; the delivery then stays unsent, and
+// temporary, for whoever holds the claim now.
+func (cs *claimedSender) Send(ctx context.Context, m *delivery.Message, rcpt, messageID string) (bool, error) {
+	if err := cs.claim.renew(ctx); err != nil {
+		return true, err
+	}
+	return cs.Sender.Send(ctx, m, rcpt, messageID)
 }
 
 // message composes the report mail of job with the rendered files attached.

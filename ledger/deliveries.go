@@ -73,19 +73,19 @@ func (l *Ledger) QueueDelivery(ctx context.Context, runID int64, job, period, re
 	var d Delivery
 	err := l.inTx(ctx, func(tx *sql.Tx) error {
 		now := formatTime(l.now())
-		_, err := tx.ExecContext(ctx, `
+		_, err := tx.ExecContext(ctx, l.q(`
 INSERT INTO deliveries (run_id, job, period, recipient, kind, message_id, status, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (job, period, recipient) DO UPDATE
 SET run_id = excluded.run_id, kind = excluded.kind, message_id = excluded.message_id,
     status = excluded.status, updated_at = excluded.updated_at
-WHERE deliveries.status <> ?`,
+WHERE deliveries.status <> ?`),
 			runID, job, period, recipient, kind, messageID, string(DeliveryQueued), now, string(DeliverySent))
 		if err != nil {
 			return err
 		}
-		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
-WHERE job = ? AND period = ? AND recipient = ?`, job, period, recipient))
+		d, err = scanDelivery(tx.QueryRowContext(ctx, l.q(`SELECT `+deliveryColumns+` FROM deliveries
+WHERE job = ? AND period = ? AND recipient = ?`), job, period, recipient))
 		return err
 	})
 	if err != nil {
@@ -116,8 +116,8 @@ func (l *Ledger) MarkAttempt(ctx context.Context, id int64, status DeliveryStatu
 		}); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries
-SET status = ?, attempts = attempts + 1, last_error = ?, sent_at = ?, updated_at = ? WHERE id = ?`,
+		_, err := tx.ExecContext(ctx, l.q(`UPDATE deliveries
+SET status = ?, attempts = attempts + 1, last_error = ?, sent_at = ?, updated_at = ? WHERE id = ?`),
 			string(status), errMsg, sentAt, formatTime(at), id)
 		return err
 	})
@@ -134,7 +134,7 @@ func (l *Ledger) ResetDelivery(ctx context.Context, id int64) error {
 		if err := l.requireStatus(ctx, tx, id, func(DeliveryStatus) error { return nil }); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, sent_at = '', updated_at = ? WHERE id = ?`,
+		_, err := tx.ExecContext(ctx, l.q(`UPDATE deliveries SET status = ?, sent_at = '', updated_at = ? WHERE id = ?`),
 			string(DeliveryQueued), formatTime(l.now()), id)
 		return err
 	})
@@ -147,7 +147,7 @@ func (l *Ledger) ResetDelivery(ctx context.Context, id int64) error {
 // requireStatus reads the status of delivery id and passes it to check.
 func (l *Ledger) requireStatus(ctx context.Context, tx *sql.Tx, id int64, check func(DeliveryStatus) error) error {
 	var s string
-	switch err := tx.QueryRowContext(ctx, `SELECT status FROM deliveries WHERE id = ?`, id).Scan(&s); {
+	switch err := tx.QueryRowContext(ctx, l.q(`SELECT status FROM deliveries WHERE id = ?`+l.dialect.forUpdate), id).Scan(&s); {
 	case errors.Is(err, sql.ErrNoRows):
 		return ErrDeliveryNotFound
 	case err != nil:
@@ -178,7 +178,7 @@ func (l *Ledger) Pending(ctx context.Context) ([]Delivery, error) {
 }
 
 func (l *Ledger) queryDeliveries(ctx context.Context, clause string, args ...any) ([]Delivery, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries `+clause, args...)
+	rows, err := l.db.QueryContext(ctx, l.q(`SELECT `+deliveryColumns+` FROM deliveries `+clause), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,8 +10,12 @@ import (
 )
 
 func TestQueueDelivery(t *testing.T) {
+	forEachBackend(t, testQueueDelivery)
+}
+
+func testQueueDelivery(t *testing.T, b backend) {
 	ctx := t.Context()
-	l := openTest(t, "")
+	l := openTest(t, b, "")
 	run1 := newRun(l)(t)
 	run2 := newRun(l)(t)
 
@@ -80,8 +83,12 @@ func TestQueueDelivery(t *testing.T) {
 }
 
 func TestMarkAttempt(t *testing.T) {
+	forEachBackend(t, testMarkAttempt)
+}
+
+func testMarkAttempt(t *testing.T, b backend) {
 	ctx := t.Context()
-	l := openTest(t, "")
+	l := openTest(t, b, "")
 	run := newRun(l)(t)
 	d, err := l.QueueDelivery(ctx, run, "monthly", "2026-10", "a@example.com", KindTo, "<id>")
 	if err != nil {
@@ -134,8 +141,12 @@ func TestMarkAttempt(t *testing.T) {
 }
 
 func TestResetDelivery(t *testing.T) {
+	forEachBackend(t, testResetDelivery)
+}
+
+func testResetDelivery(t *testing.T, b backend) {
 	ctx := t.Context()
-	l := openTest(t, "")
+	l := openTest(t, b, "")
 	run := newRun(l)(t)
 	d, err := l.QueueDelivery(ctx, run, "monthly", "2026-10", "a@example.com", KindTo, "<id>")
 	if err != nil {
@@ -163,9 +174,13 @@ func TestResetDelivery(t *testing.T) {
 }
 
 func TestPendingSurvivesReopen(t *testing.T) {
+	forEachBackend(t, testPendingSurvivesReopen)
+}
+
+func testPendingSurvivesReopen(t *testing.T, b backend) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	l, err := Open(ctx, path)
+	db := b.newDB(t)
+	l, err := b.open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +209,7 @@ func TestPendingSurvivesReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	l2 := openTest(t, path)
+	l2 := openTest(t, b, db)
 	pending, err := l2.Pending(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -84,3 +84,44 @@ func ExampleLedger_QueueDelivery() {
 	// 1 ceo@example.com failed-temporary 1
 	// true queued
 }
+
+func ExampleOpenPostgres() {
+	ctx := context.Background()
+	// The DSN comes from the environment, never from a file; search_path
+	// selects the schema the ledger's tables live in.
+	l, err := ledger.OpenPostgres(ctx, os.Getenv("KPIREPORT_STATE_DSN"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	fmt.Println(l.Driver())
+}
+
+func ExampleLedger_Claim() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "ledger-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	l, err := ledger.Open(ctx, filepath.Join(dir, "ledger.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+
+	now := time.Date(2026, 11, 1, 7, 0, 0, 0, time.UTC)
+	lease := 2 * time.Minute
+	a, _ := l.Claim(ctx, "monthly", "2026-10", "replica-a", lease, now)
+	b, _ := l.Claim(ctx, "monthly", "2026-10", "replica-b", lease, now)
+	claim, _, _ := l.ClaimOf(ctx, "monthly", "2026-10")
+	fmt.Println(a, b, claim.Node)
+
+	// replica-a dies without releasing; once its lease ends, replica-b takes over.
+	b, _ = l.Claim(ctx, "monthly", "2026-10", "replica-b", lease, now.Add(lease))
+	renewed, _ := l.Renew(ctx, "monthly", "2026-10", "replica-a", lease, now.Add(lease))
+	fmt.Println(b, renewed)
+	// Output:
+	// true false replica-a
+	// true false
+}

@@ -1,9 +1,11 @@
 // Package ledger is the durable record of report runs and of every delivery
-// made for them, kept in a SQLite file.
+// made for them, kept in a SQLite file or, for several replicas that share it,
+// in PostgreSQL.
 //
 // The ledger, not the scheduler, decides whether a period was already done
 // and whether a recipient already has its report: deliveries are keyed by
-// (job, period, recipient), one row each, reused across runs.
+// (job, period, recipient), one row each, reused across runs. Replicas that
+// share a ledger claim a (job, period) before they run it (see Ledger.Claim).
 //
 // Times are stored as UTC text in a fixed-width RFC 3339 form
 // (2006-01-02T15:04:05.000000000Z), which parses as RFC 3339 and sorts as text.
@@ -19,17 +21,19 @@ import (
 	"path/filepath"
 	"time"
 
-	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	_ "modernc.org/sqlite"             // database/sql driver "sqlite"
 )
 
 // busyTimeout is how long a connection waits for another writer's lock.
 const busyTimeout = 5 * time.Second
 
 // Ledger is an open ledger database. It is safe for concurrent use, also by
-// several processes sharing the file.
+// several processes sharing the file or the PostgreSQL database.
 type Ledger struct {
-	db  *sql.DB
-	now func() time.Time
+	db      *sql.DB
+	dialect *dialect
+	now     func() time.Time
 }
 
 // Open opens the ledger at path, creating the file and its folder if needed,
@@ -57,12 +61,43 @@ func Open(ctx context.Context, path string) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: open %s: %w", path, err)
 	}
-	l := &Ledger{db: db, now: time.Now}
+	l := &Ledger{db: db, dialect: sqliteDialect, now: time.Now}
 	if err := l.migrate(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("ledger: open %s: %w", path, err), db.Close())
 	}
 	return l, nil
 }
+
+// maxPostgresConns caps the connections a ledger keeps to PostgreSQL.
+const maxPostgresConns = 8
+
+// OpenPostgres opens the ledger in the PostgreSQL database of dsn (a URL or
+// key=value connection string; a search_path in it selects the schema) and
+// brings its schema up to date, like Open. Replicas that share the database
+// share the ledger. Errors never contain the DSN's password.
+func OpenPostgres(ctx context.Context, dsn string) (*Ledger, error) {
+	if dsn == "" {
+		return nil, fmt.Errorf("ledger: open postgres: %w: empty DSN", ErrInvalidValue)
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(maxPostgresConns)
+	db.SetMaxIdleConns(maxPostgresConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	l := &Ledger{db: db, dialect: postgresDialect, now: time.Now}
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("ledger: open postgres: %w", err), db.Close())
+	}
+	if err := l.migrate(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("ledger: open postgres: %w", err), db.Close())
+	}
+	return l, nil
+}
+
+// Driver returns the database the ledger is kept in: "sqlite" or "postgres".
+func (l *Ledger) Driver() string { return l.dialect.name }
 
 // Close closes the database.
 func (l *Ledger) Close() error {

@@ -3,27 +3,57 @@ package ledger
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kpireport/kpireport/cluster/clustertest"
 )
 
 // t0 is the fake "now" of every test ledger.
 var t0 = time.Date(2026, 11, 1, 6, 0, 0, 123456789, time.UTC)
 
-// openTest opens a ledger in a fresh folder with a clock that ticks one
-// second per call, and closes it when the test ends.
-func openTest(t *testing.T, path string) *Ledger {
+// backend is a database the ledger can live in.
+type backend struct {
+	name string
+	// newDB returns a new, empty database of the test: a file path or a DSN.
+	newDB func(t *testing.T) string
+	open  func(ctx context.Context, db string) (*Ledger, error)
+}
+
+// backends are the databases every ledger test runs against. PostgreSQL is
+// skipped when KPIREPORT_TEST_POSTGRES_DSN is not set (and fails under CI=true).
+var backends = []backend{
+	{name: "sqlite", newDB: func(t *testing.T) string { return filepath.Join(t.TempDir(), "ledger.db") }, open: Open},
+	{name: "postgres", newDB: func(t *testing.T) string { return clustertest.Postgres(t) }, open: OpenPostgres},
+}
+
+// forEachBackend runs test once per backend, as a subtest named after it.
+func forEachBackend(t *testing.T, test func(t *testing.T, b backend)) {
 	t.Helper()
-	if path == "" {
-		path = filepath.Join(t.TempDir(), "ledger.db")
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, b)
+		})
 	}
-	l, err := Open(t.Context(), path)
+}
+
+// openTest opens a ledger on db (a new database when db is "") with a clock
+// that ticks one second per call, and closes it when the test ends.
+func openTest(t *testing.T, b backend, db string) *Ledger {
+	t.Helper()
+	if db == "" {
+		db = b.newDB(t)
+	}
+	l, err := b.open(t.Context(), db)
 	if err != nil {
-		t.Fatalf("Open: %v", err)
+		t.Fatalf("open %s ledger: %v", b.name, err)
 	}
 	var mu sync.Mutex
 	tick := t0
@@ -67,9 +97,29 @@ func schemaVersions(t *testing.T, l *Ledger) []versionRow {
 	return vs
 }
 
-func TestOpenCreatesFolderAndMigrates(t *testing.T) {
+func TestMigrationsOfBothDialects(t *testing.T) {
+	if len(sqliteMigrations) != len(postgresMigrations) {
+		t.Fatalf("%d SQLite migrations, %d PostgreSQL ones; want the same", len(sqliteMigrations), len(postgresMigrations))
+	}
+}
+
+func TestOpenMigrates(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		l := openTest(t, b, "")
+		if l.Driver() != b.name {
+			t.Errorf("Driver = %q, want %q", l.Driver(), b.name)
+		}
+		vs := schemaVersions(t, l)
+		n := len(l.dialect.migrations)
+		if len(vs) != n || vs[len(vs)-1].Version != n {
+			t.Errorf("schema_version = %+v, want versions 1..%d", vs, n)
+		}
+	})
+}
+
+func TestOpenSQLiteCreatesFolder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "sub", "ledger.db")
-	l := openTest(t, path)
+	l := openTest(t, backends[0], path)
 
 	var mode string
 	if err := l.db.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&mode); err != nil {
@@ -85,64 +135,145 @@ func TestOpenCreatesFolderAndMigrates(t *testing.T) {
 	if timeout != int(busyTimeout.Milliseconds()) {
 		t.Errorf("busy_timeout = %d, want %d", timeout, busyTimeout.Milliseconds())
 	}
-	vs := schemaVersions(t, l)
-	if len(vs) != len(migrations) || vs[len(vs)-1].Version != len(migrations) {
-		t.Errorf("schema_version = %+v, want versions 1..%d", vs, len(migrations))
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database file: %v", err)
 	}
+}
+
+// Replicas that start together on a shared PostgreSQL ledger migrate one at
+// a time and all end up with the same schema. (A new SQLite file is not for
+// several processes at once: switching it to WAL can fail with SQLITE_BUSY.)
+func TestOpenConcurrent(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		if b.name == "sqlite" {
+			t.Skip("a new SQLite ledger is opened by one process first")
+		}
+		db := b.newDB(t)
+		const n = 4
+		ls := make([]*Ledger, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { ls[i], errs[i] = b.open(t.Context(), db) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("open %d: %v", i, err)
+				continue
+			}
+			defer ls[i].Close()
+		}
+		if t.Failed() {
+			return
+		}
+		if vs := schemaVersions(t, ls[0]); len(vs) != len(ls[0].dialect.migrations) {
+			t.Errorf("schema_version = %+v, want each migration once", vs)
+		}
+	})
 }
 
 func TestReopenIsNoOp(t *testing.T) {
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	l, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := schemaVersions(t, l)
-	run, err := l.StartRun(ctx, "monthly", "2026-10", TriggerScheduled)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		db := b.newDB(t)
+		l, err := b.open(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := schemaVersions(t, l)
+		run, err := l.StartRun(ctx, "monthly", "2026-10", TriggerScheduled)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
 
-	l2 := openTest(t, path)
-	if diff := cmp.Diff(before, schemaVersions(t, l2)); diff != "" {
-		t.Errorf("schema_version changed on reopen (-before +after):\n%s", diff)
-	}
-	runs, err := l2.Runs(ctx, "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(runs) != 1 || runs[0].ID != run.ID {
-		t.Errorf("runs after reopen = %+v, want the one run %d", runs, run.ID)
-	}
+		l2 := openTest(t, b, db)
+		if diff := cmp.Diff(before, schemaVersions(t, l2)); diff != "" {
+			t.Errorf("schema_version changed on reopen (-before +after):\n%s", diff)
+		}
+		runs, err := l2.Runs(ctx, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) != 1 || runs[0].ID != run.ID {
+			t.Errorf("runs after reopen = %+v, want the one run %d", runs, run.ID)
+		}
+	})
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	l, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.db.ExecContext(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (?, '')`, len(migrations)+1); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if l, err := Open(ctx, path); !errors.Is(err, ErrSchemaTooNew) {
-		if err == nil {
-			l.Close()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		db := b.newDB(t)
+		l, err := b.open(ctx, db)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Fatalf("Open = %v, want ErrSchemaTooNew", err)
+		if _, err := l.db.ExecContext(ctx, l.q(`INSERT INTO schema_version (version, applied_at) VALUES (?, '')`), len(l.dialect.migrations)+1); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if l, err := b.open(ctx, db); !errors.Is(err, ErrSchemaTooNew) {
+			if err == nil {
+				l.Close()
+			}
+			t.Fatalf("open = %v, want ErrSchemaTooNew", err)
+		}
+	})
+}
+
+// A DSN's password never shows in an error, whether the DSN cannot be
+// parsed or the server cannot be reached.
+func TestOpenPostgresHidesPassword(t *testing.T) {
+	const password = "s3cret-Pa55word"
+	for _, dsn := range []string{
+		"postgres://kpireport:" + password + "@127.0.0.1:1/test?sslmode=disable&connect_timeout=2",
+		"postgres://kpireport:" + password + "@127.0.0.1:notaport/test",
+		"host=127.0.0.1 port=1 user=kpireport password=" + password + " dbname=test connect_timeout=2",
+		"host=127.0.0.1 port=1 user=kpireport password='" + password + "' dbname=test connect_timeout=2 sslmode=bogus",
+	} {
+		t.Run("", func(t *testing.T) {
+			l, err := OpenPostgres(t.Context(), dsn)
+			if err == nil {
+				l.Close()
+				t.Fatal("OpenPostgres succeeded, want an error")
+			}
+			if strings.Contains(err.Error(), password) {
+				t.Errorf("error shows the password: %v", err)
+			}
+			if !strings.HasPrefix(err.Error(), "ledger: open postgres: ") {
+				t.Errorf("error = %q, want it to say what was being done", err)
+			}
+		})
+	}
+}
+
+func TestRebind(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"SELECT 1", "SELECT 1"},
+		{"WHERE a = ? AND b = ?", "WHERE a = $1 AND b = $2"},
+		{"SET x = '?' WHERE y = ?", "SET x = '?' WHERE y = $1"},
+		{`SELECT "a?" FROM t WHERE c IN (?, ?, ?)`, `SELECT "a?" FROM t WHERE c IN ($1, $2, $3)`},
+		{"x = 'it''s ?' OR y = ?", "x = 'it''s ?' OR y = $1"},
+	}
+	for _, tt := range tests {
+		if got := rebind(tt.in); got != tt.want {
+			t.Errorf("rebind(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
 
 func TestStartRun(t *testing.T) {
-	l := openTest(t, "")
+	forEachBackend(t, testStartRun)
+}
+
+func testStartRun(t *testing.T, b backend) {
+	l := openTest(t, b, "")
 	tests := []struct {
 		name        string
 		job, period string
@@ -175,9 +306,13 @@ func TestStartRun(t *testing.T) {
 }
 
 func TestStartRunConcurrent(t *testing.T) {
-	// Two handles on one file behave like two processes.
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	a, b := openTest(t, path), openTest(t, path)
+	forEachBackend(t, testStartRunConcurrent)
+}
+
+func testStartRunConcurrent(t *testing.T, be backend) {
+	// Two handles on one database behave like two processes.
+	db := be.newDB(t)
+	a, b := openTest(t, be, db), openTest(t, be, db)
 	const n = 10
 	var wg sync.WaitGroup
 	attempts := make(chan int, 2*n)
@@ -212,8 +347,12 @@ func TestStartRunConcurrent(t *testing.T) {
 }
 
 func TestFinishRun(t *testing.T) {
+	forEachBackend(t, testFinishRun)
+}
+
+func testFinishRun(t *testing.T, b backend) {
 	ctx := t.Context()
-	l := openTest(t, "")
+	l := openTest(t, b, "")
 	arts := []Artifact{
 		{Path: "out/monthly-2026-10.xlsx", SHA256: "ab12", Bytes: 1234},
 		{Path: "out/monthly-2026-10.pdf", SHA256: "cd34", Bytes: 5678},
@@ -280,8 +419,12 @@ func newRun(l *Ledger) func(*testing.T) int64 {
 }
 
 func TestLastSuccessAndRuns(t *testing.T) {
+	forEachBackend(t, testLastSuccessAndRuns)
+}
+
+func testLastSuccessAndRuns(t *testing.T, b backend) {
 	ctx := t.Context()
-	l := openTest(t, "")
+	l := openTest(t, b, "")
 	start := func(job, period string) Run {
 		r, err := l.StartRun(ctx, job, period, TriggerScheduled)
 		if err != nil {
@@ -345,13 +488,17 @@ func TestLastSuccessAndRuns(t *testing.T) {
 }
 
 func TestTimesAreUTCText(t *testing.T) {
-	l := openTest(t, "")
+	forEachBackend(t, testTimesAreUTCText)
+}
+
+func testTimesAreUTCText(t *testing.T, b backend) {
+	l := openTest(t, b, "")
 	r, err := l.StartRun(t.Context(), "monthly", "2026-10", TriggerManual)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var started string
-	if err := l.db.QueryRowContext(t.Context(), `SELECT started_at FROM runs WHERE id = ?`, r.ID).Scan(&started); err != nil {
+	if err := l.db.QueryRowContext(t.Context(), l.q(`SELECT started_at FROM runs WHERE id = ?`), r.ID).Scan(&started); err != nil {
 		t.Fatal(err)
 	}
 	want := "2026-11-01T06:00:01.123456789Z"
@@ -364,12 +511,12 @@ func TestTimesAreUTCText(t *testing.T) {
 }
 
 func TestScheduleSince(t *testing.T) {
+	forEachBackend(t, testScheduleSince)
+}
+
+func testScheduleSince(t *testing.T, b backend) {
 	ctx := context.Background()
-	l, err := Open(ctx, filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openTest(t, b, "")
 	first := time.Date(2026, 9, 30, 12, 0, 0, 0, time.UTC)
 	got, err := l.ScheduleSince(ctx, "monthly", first)
 	if err != nil || !got.Equal(first) {
@@ -382,4 +529,36 @@ func TestScheduleSince(t *testing.T) {
 	if got, _ := l.ScheduleSince(ctx, "weekly", first.AddDate(0, 1, 0)); !got.Equal(first.AddDate(0, 1, 0)) {
 		t.Fatalf("other job = %v", got)
 	}
+}
+
+func TestRunning(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		l := openTest(t, b, "")
+		var ids []int64
+		for i, period := range []string{"2026-08", "2026-09", "2026-10"} {
+			r, err := l.StartRun(ctx, "monthly", period, TriggerScheduled)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 1 {
+				if err := l.FinishRun(ctx, r.ID, RunSucceeded, "", nil); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			ids = append(ids, r.ID)
+		}
+		runs, err := l.Running(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, r := range runs {
+			got = append(got, r.ID)
+		}
+		if diff := cmp.Diff(ids, got); diff != "" {
+			t.Errorf("Running IDs (-want +got):\n%s", diff)
+		}
+	})
 }

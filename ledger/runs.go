@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -78,14 +79,20 @@ func (l *Ledger) StartRun(ctx context.Context, job, period string, trigger Trigg
 		return Run{}, wrap(fmt.Errorf("%w: trigger %q", ErrInvalidValue, trigger))
 	}
 	r := Run{Job: job, Period: period, Trigger: trigger, Status: RunRunning, StartedAt: l.now().UTC()}
-	// One statement, so the attempt number and the insert cannot interleave
-	// with another writer.
-	err := l.db.QueryRowContext(ctx, `
+	// One statement in a transaction serialized on (job, period), so that the
+	// attempt number and the insert cannot interleave with another writer.
+	err := l.inTx(ctx, func(tx *sql.Tx) error {
+		if err := l.serialize(ctx, tx, "run "+job+" "+period); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, l.q(`
 INSERT INTO runs (job, period, trigger, attempt, status, started_at)
-SELECT ?, ?, ?, COALESCE(MAX(attempt), 0) + 1, ?, ? FROM runs WHERE job = ? AND period = ?
-RETURNING id, attempt`,
-		job, period, string(trigger), string(RunRunning), formatTime(r.StartedAt), job, period,
-	).Scan(&r.ID, &r.Attempt)
+SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), COALESCE(MAX(attempt), 0) + 1, CAST(? AS TEXT), CAST(? AS TEXT)
+FROM runs WHERE job = ? AND period = ?
+RETURNING id, attempt`),
+			job, period, string(trigger), string(RunRunning), formatTime(r.StartedAt), job, period,
+		).Scan(&r.ID, &r.Attempt)
+	})
 	if err != nil {
 		return Run{}, wrap(err)
 	}
@@ -101,7 +108,7 @@ func (l *Ledger) FinishRun(ctx context.Context, runID int64, status RunStatus, e
 	}
 	err := l.inTx(ctx, func(tx *sql.Tx) error {
 		var current string
-		switch err := tx.QueryRowContext(ctx, `SELECT status FROM runs WHERE id = ?`, runID).Scan(&current); {
+		switch err := tx.QueryRowContext(ctx, l.q(`SELECT status FROM runs WHERE id = ?`+l.dialect.forUpdate), runID).Scan(&current); {
 		case errors.Is(err, sql.ErrNoRows):
 			return ErrRunNotFound
 		case err != nil:
@@ -109,12 +116,12 @@ func (l *Ledger) FinishRun(ctx context.Context, runID int64, status RunStatus, e
 		case RunStatus(current) != RunRunning:
 			return fmt.Errorf("%w: status is %s", ErrRunFinished, current)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`,
+		if _, err := tx.ExecContext(ctx, l.q(`UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ?`),
 			string(status), errMsg, formatTime(l.now()), runID); err != nil {
 			return err
 		}
 		for i, a := range artifacts {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO artifacts (run_id, seq, path, sha256, bytes) VALUES (?, ?, ?, ?, ?)`,
+			if _, err := tx.ExecContext(ctx, l.q(`INSERT INTO artifacts (run_id, seq, path, sha256, bytes) VALUES (?, ?, ?, ?, ?)`),
 				runID, i, a.Path, a.SHA256, a.Bytes); err != nil {
 				return fmt.Errorf("artifact %s: %w", a.Path, err)
 			}
@@ -144,12 +151,23 @@ func (l *Ledger) LastSuccess(ctx context.Context, job, period string) (Run, bool
 // Runs returns up to limit runs of job, newest first; job "" means every
 // job and limit <= 0 means no limit.
 func (l *Ledger) Runs(ctx context.Context, job string, limit int) ([]Run, error) {
+	n := int64(limit)
 	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+		n = math.MaxInt64
 	}
-	runs, err := l.queryRuns(ctx, `WHERE (? = '' OR job = ?) ORDER BY id DESC LIMIT ?`, job, job, limit)
+	runs, err := l.queryRuns(ctx, `WHERE (CAST(? AS TEXT) = '' OR job = ?) ORDER BY id DESC LIMIT ?`, job, job, n)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: runs %q: %w", job, err)
+	}
+	return runs, nil
+}
+
+// Running returns the runs that are still running, oldest first: in
+// progress, or left so by a process that stopped.
+func (l *Ledger) Running(ctx context.Context) ([]Run, error) {
+	runs, err := l.queryRuns(ctx, `WHERE status = ? ORDER BY id`, string(RunRunning))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: running runs: %w", err)
 	}
 	return runs, nil
 }
@@ -157,7 +175,7 @@ func (l *Ledger) Runs(ctx context.Context, job string, limit int) ([]Run, error)
 // queryRuns selects runs with the given WHERE/ORDER/LIMIT clause and loads
 // their artifacts.
 func (l *Ledger) queryRuns(ctx context.Context, clause string, args ...any) ([]Run, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT id, job, period, trigger, attempt, status, started_at, finished_at, error FROM runs `+clause, args...)
+	rows, err := l.db.QueryContext(ctx, l.q(`SELECT id, job, period, trigger, attempt, status, started_at, finished_at, error FROM runs `+clause), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +218,7 @@ func scanRun(s rowScanner) (Run, error) {
 }
 
 func (l *Ledger) artifacts(ctx context.Context, runID int64) ([]Artifact, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT path, sha256, bytes FROM artifacts WHERE run_id = ? ORDER BY seq`, runID)
+	rows, err := l.db.QueryContext(ctx, l.q(`SELECT path, sha256, bytes FROM artifacts WHERE run_id = ? ORDER BY seq`), runID)
 	if err != nil {
 		return nil, fmt.Errorf("artifacts of run %d: %w", runID, err)
 	}
