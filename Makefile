@@ -35,6 +35,12 @@ fmt-check:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+# Wall time and peak RSS of kpis and generate per source (CSV, SQLite, PostgreSQL) at
+# BENCH_ORDERS orders (default 1000000; "1000000 10000000" for the README's numbers),
+# and the ratio to psql running the same SQL. Needs PostgreSQL (see bench/scale.sh).
+bench-scale:
+	bash bench/scale.sh
+
 # Long fuzzing of the parsers (their seed corpora already run in `make test`).
 FUZZTIME ?= 30s
 fuzz:

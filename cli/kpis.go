@@ -17,18 +17,21 @@ import (
 var kpisCmd = &command{
 	name:    "kpis",
 	summary: "compute the KPIs of a job for one period and print them",
-	usage:   "kpis --config FILE --job NAME [--period LABEL] [--format table|json]",
+	usage:   "kpis --config FILE --job NAME [--period LABEL] [--format table|json] [--explain]",
 	help: `
 Loads the job's data source, computes every KPI of the period with its previous and
 year-ago value, change, target status and 12-period trend, and prints them: as an
 aligned table in the report language, or as JSON (the shape is in docs/kpis.md).
 --period is a label such as 2026-10 (month), 2026-W43 (ISO week) or 2026-Q3
-(quarter); it defaults to the last complete period in the report's time zone.`,
+(quarter); it defaults to the last complete period in the report's time zone.
+With --explain a postgres or mysql source prints the SQL it runs for the period
+(the aggregation is pushed down into the database) instead of computing.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		jobName := fs.String("job", "", "job name from the config; default: the only job, if there is one")
 		label := fs.String("period", "", "period label: 2026-10, 2026-W43 or 2026-Q3 (default: last complete period)")
 		format := fs.String("format", "table", "output format: table or json")
+		explain := fs.Bool("explain", false, "print the SQL a database source runs, instead of the KPIs")
 		return func(ctx context.Context, e *env, args []string) error {
 			if *format != "table" && *format != "json" {
 				return usagef("--format must be table or json, not %q", *format)
@@ -40,6 +43,14 @@ aligned table in the report language, or as JSON (the shape is in docs/kpis.md).
 			p, err := runner.Period(job, *label)
 			if err != nil {
 				return usageError{err.Error()}
+			}
+			if *explain {
+				stmts, err := runner.Explain(ctx, p)
+				if err != nil {
+					return err
+				}
+				_, err = io.WriteString(e.stdout, strings.Join(stmts, "\n\n")+"\n")
+				return err
 			}
 			rep, err := runner.Compute(ctx, job, p)
 			if err != nil {

@@ -133,3 +133,26 @@ func SourceOptions(c *config.Config) sources.Options {
 
 // Clock returns the runner's current time.
 func (r *Runner) Clock() time.Time { return r.now() }
+
+// explainer is a source that pushes the aggregation down into SQL and can show it.
+type explainer interface {
+	Explain(ctx context.Context, plan *kpi.Plan) ([]string, error)
+}
+
+// Explain returns the SQL statements the job's source runs for a report on p.
+func (r *Runner) Explain(ctx context.Context, p period.Period) (_ []string, err error) {
+	src, err := sources.Open(SourceOptions(r.Config))
+	if err != nil {
+		return nil, fmt.Errorf("open source: %w", err)
+	}
+	defer func() {
+		if cerr := src.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close source: %w", cerr)
+		}
+	}()
+	ex, ok := src.(explainer)
+	if !ok {
+		return nil, fmt.Errorf("%w: a %s source reads its rows and aggregates them in kpireport; only postgres and mysql sources run SQL aggregations", ErrNoExplain, r.Config.Source.Type)
+	}
+	return ex.Explain(ctx, kpi.NewPlan(p))
+}

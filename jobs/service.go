@@ -39,14 +39,6 @@ type Service struct {
 	active map[string]bool // (job, period) keys this process is running
 }
 
-// Errors of a run that could not have its period to itself.
-var (
-	// ErrClaimed is returned by a manual Run of a period another node is running.
-	ErrClaimed = errors.New("jobs: period is being run by another node")
-	// ErrClaimLost is the cause of a run cancelled because its claim was lost.
-	ErrClaimLost = errors.New("jobs: claim on the period was lost")
-)
-
 // RunOptions adjust one run.
 type RunOptions struct {
 	Trigger ledger.Trigger

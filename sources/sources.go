@@ -33,7 +33,8 @@ type Source interface {
 	Close() error
 }
 
-// Options say where the data is and how to read it.
+// Options say where the data is and how to read it. Options must not be printed:
+// DSN may hold a password.
 type Options struct {
 	// Type is the kind of source: "csv" or "sqlite".
 	Type string
@@ -54,6 +55,10 @@ type Options struct {
 	// Workers is the number of goroutines that parse rows in parallel (csv).
 	// Default: runtime.GOMAXPROCS(0).
 	Workers int
+	// DSN is the connection string of a database source (postgres, mysql), read
+	// from the environment variable that source.dsn_env names. It may hold a
+	// password: never log it or put it in an error.
+	DSN string
 }
 
 // Table overrides where one canonical table is read from.

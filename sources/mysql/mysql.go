@@ -1,0 +1,92 @@
+// Package mysql reads the canonical tables from a MySQL or MariaDB database and lets
+// the database compute the measures: one GROUP BY statement per table over the plan's
+// intervals, in one read-only REPEATABLE READ transaction with a statement time limit
+// (see package sqlagg). The connection string comes from an environment variable,
+// never from the config file, and never appears in an error.
+//
+// Time zone tables are not needed: interval bounds are computed in Go for the type of
+// each date column (DATE: the local day, DATETIME: local wall-clock time, TIMESTAMP: the
+// UTC instant) and passed as parameters.
+package mysql
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/sources"
+	"github.com/kpireport/kpireport/sources/sqlagg"
+)
+
+func init() {
+	sources.Register("mysql", func(opt sources.Options) (sources.Source, error) { return Open(opt) })
+}
+
+// DSNEnv is the environment variable read for the connection string when
+// sources.Options.DSN is empty (source.dsn_env fills DSN from the variable it names).
+var DSNEnv = "KPIREPORT_MYSQL_DSN"
+
+// StatementTimeout limits each statement (max_execution_time on MySQL,
+// max_statement_time on MariaDB). Default: sqlagg.DefaultStatementTimeout; negative:
+// no limit.
+var StatementTimeout = sqlagg.DefaultStatementTimeout
+
+// Open returns the source of the database whose connection string is opt.DSN, or
+// else the environment variable DSNEnv. It does not connect yet.
+func Open(opt sources.Options) (*sqlagg.Source, error) {
+	dsn := cmp.Or(opt.DSN, os.Getenv(DSNEnv))
+	if dsn == "" {
+		return nil, fmt.Errorf("%w: mysql: the environment variable %s is not set (it holds the connection string)", sources.ErrOptions, DSNEnv)
+	}
+	return OpenDSN(opt, dsn)
+}
+
+// OpenDSN returns the source of the database at dsn. It does not connect yet.
+func OpenDSN(opt sources.Options, dsn string) (*sqlagg.Source, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, sqlagg.Redact(fmt.Errorf("%w: mysql: connection string: %w", sources.ErrOptions, err), dsn)
+	}
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, sqlagg.Redact(fmt.Errorf("%w: mysql: connection string: %w", sources.ErrOptions, err), secrets(dsn, cfg.Passwd)...)
+	}
+	return sqlagg.New(sqlagg.Config{
+		Dialect:          Dialect{},
+		DB:               sql.OpenDB(connector),
+		Options:          opt,
+		StatementTimeout: StatementTimeout,
+		Secrets:          secrets(dsn, cfg.Passwd),
+	})
+}
+
+// secrets returns what errors must not show: the DSN and a password long enough not to
+// be an ordinary word of a message.
+func secrets(dsn, password string) []string {
+	s := []string{dsn}
+	if len(password) >= 4 {
+		s = append(s, password)
+	}
+	return s
+}
+
+// Explain returns the statements that a load of plan runs, as SQL that the mysql
+// client runs as it is. It connects to read the tables' columns, which decide the
+// statements.
+func Explain(ctx context.Context, opt sources.Options, plan *kpi.Plan) (_ []string, err error) {
+	s, err := Open(opt)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := s.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	return s.Explain(ctx, plan)
+}
