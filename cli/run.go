@@ -23,7 +23,9 @@ period's report once, whatever restarts, retries or DST changes happen: the ledg
 (state.path) records every run and delivery. At start it resumes unsent deliveries and
 catches up on periods missed while it was down (per job: catch_up = latest|all|none).
 SIGINT/SIGTERM stop scheduling and let a run in flight finish (30 s), then cancel it.
-Logs one line per run on stderr (log.format text|json).`,
+Logs one line per run on stderr (log.format text|json).
+Several replicas can run side by side with [cluster] lock = "postgres" or "redis" and
+a shared ledger ([state] driver = "postgres"): each period is claimed by one of them.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		return func(ctx context.Context, e *env, args []string) error {
