@@ -7,6 +7,11 @@
 // decimal text, see money.FromFloat), a date or timestamp the driver returns as a
 // time (in a column declared DATE, DATETIME or TIMESTAMP), or NULL, which means empty.
 //
+// A table with a rowid (not a view, a WITHOUT ROWID table or a query) is read by
+// Options.Workers goroutines at once, each taking ranges of rowids on a connection of
+// its own, into an aggregator of its own; the aggregators are merged at the end. A bad
+// row is still numbered by its position in the whole table, in rowid order.
+//
 // The whole computation runs in Go. Pushing the aggregation down into SQL is a later
 // step: a Source can then answer Load with queries per window instead of streaming the
 // rows, behind the same interface.
@@ -15,12 +20,17 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver
@@ -38,8 +48,9 @@ func init() {
 
 // Source reads an SQLite database.
 type Source struct {
-	db  *sql.DB
-	opt sources.Options
+	db        *sql.DB
+	opt       sources.Options
+	rangeRows int64 // rows per rowid range; 0 for about one range per worker
 }
 
 var _ sources.Source = (*Source)(nil)
@@ -85,10 +96,16 @@ func (s *Source) Close() error { return s.db.Close() }
 // Load reads every table and returns the measures of plan. A missing orders or
 // customers table is an error wrapping sources.ErrMissingTable; without an optional
 // table its data is reported as not available. A bad row is a *sources.RowError
-// naming the table and the row number in the query's result.
+// naming the table and the row number in the query's result, the first bad row of
+// the table.
 func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (*kpi.Data, error) {
-	agg := kpi.NewAggregator(plan)
-	days := period.NewDayParser(s.opt.Location)
+	workers := s.opt.Workers
+	aggs := make([]*kpi.Aggregator, workers)
+	days := make([]*period.DayParser, workers)
+	for w := range aggs {
+		aggs[w] = kpi.NewAggregator(plan)
+		days[w] = period.NewDayParser(s.opt.Location)
+	}
 	var tables []*decode.Table
 	for i := range sources.Schema {
 		def := &sources.Schema[i]
@@ -99,14 +116,17 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (*kpi.Data, error) {
 		if q == nil {
 			continue
 		}
-		t, err := s.readTable(ctx, q, agg, days)
+		t, err := s.readTable(ctx, q, aggs, days)
 		if err != nil {
 			return nil, err
 		}
 		tables = append(tables, t)
 	}
-	agg.SetAvailable(decode.Availability(tables))
-	return agg.Data(), nil
+	for _, a := range aggs[1:] {
+		aggs[0].Merge(a)
+	}
+	aggs[0].SetAvailable(decode.Availability(tables))
+	return aggs[0].Data(), nil
 }
 
 // query is how one canonical table is read.
@@ -115,6 +135,12 @@ type query struct {
 	where  string // "table orders"
 	sql    string
 	custom bool // the query is the user's
+
+	// table and rowid name the table ("main"."orders") and the name its rowid can
+	// be selected by, when it has one that no column hides; rowid is empty for a
+	// view, a WITHOUT ROWID table or the user's query.
+	table, rowid string
+	raw          bool // the ranges may be read with a rawConn
 }
 
 // query returns the query of def, or nil when the table is optional and missing.
@@ -131,18 +157,20 @@ func (s *Source) query(ctx context.Context, def *sources.TableDef) (*query, erro
 	if !ok {
 		schema, table = "main", name
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT name FROM pragma_table_info(?, ?)", table, schema)
+	rows, err := s.db.QueryContext(ctx, "SELECT name, type FROM pragma_table_info(?, ?)", table, schema)
 	if err != nil {
 		return nil, fmt.Errorf("read columns of table %s: %w", name, err)
 	}
 	defer rows.Close()
 	present := map[string]bool{}
+	declared := map[string]string{}
 	for rows.Next() {
-		var col string
-		if err := rows.Scan(&col); err != nil {
+		var col, typ string
+		if err := rows.Scan(&col, &typ); err != nil {
 			return nil, fmt.Errorf("read columns of table %s: %w", name, err)
 		}
 		present[col] = true
+		declared[col] = strings.ToUpper(typ)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read columns of table %s: %w", name, err)
@@ -154,28 +182,200 @@ func (s *Source) query(ctx context.Context, def *sources.TableDef) (*query, erro
 		return nil, nil
 	}
 	var cols []string
+	raw := true
 	for _, c := range def.Columns {
 		if present[c.Name] {
 			cols = append(cols, quoteIdent(c.Name))
+			switch declared[c.Name] {
+			case "DATE", "DATETIME", "TIMESTAMP": // the driver reads times
+				raw = false
+			}
 		}
 	}
 	if len(cols) == 0 {
 		cols = append(cols, "NULL") // Bind reports the missing columns
 	}
-	return &query{
+	q := &query{
 		def:   def,
 		where: "table " + name,
-		sql:   "SELECT " + strings.Join(cols, ", ") + " FROM " + quoteIdent(schema) + "." + quoteIdent(table),
-	}, nil
+		table: quoteIdent(schema) + "." + quoteIdent(table),
+		raw:   raw,
+	}
+	q.sql = "SELECT " + strings.Join(cols, ", ") + " FROM " + q.table
+	var kind string
+	var withoutRowid bool
+	err = s.db.QueryRowContext(ctx, "SELECT type, wr FROM pragma_table_list WHERE schema = ? AND name = ?", schema, table).Scan(&kind, &withoutRowid)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("read type of table %s: %w", name, err)
+	}
+	if err == nil && kind == "table" && !withoutRowid {
+		for _, alias := range []string{"rowid", "_rowid_", "oid"} {
+			if !present[alias] {
+				q.rowid = alias
+				break
+			}
+		}
+	}
+	return q, nil
 }
 
-// readTable reads the rows of q into agg and checks that their ids are unique.
-func (s *Source) readTable(ctx context.Context, q *query, agg *kpi.Aggregator, days *period.DayParser) (*decode.Table, error) {
+// minRangeRows is the least number of rows in a rowid range that a worker reads.
+const minRangeRows = 1 << 16
+
+// rowRange is the rows lo <= rowid < hi of a table, the seq'th range of the table.
+type rowRange struct {
+	seq    int
+	lo, hi int64
+}
+
+// readTable reads the rows of q into the aggregators, one per worker, and checks that
+// their ids are unique. A table with a rowid is read in rowid ranges, by all workers
+// at once; any other in one query, into aggs[0].
+func (s *Source) readTable(ctx context.Context, q *query, aggs []*kpi.Aggregator, days []*period.DayParser) (*decode.Table, error) {
 	ids := dedup.New()
+	ranges, err := s.ranges(ctx, q, len(aggs))
+	if err != nil {
+		return nil, err
+	}
+	var t *decode.Table
+	if len(ranges) < 2 {
+		t, err = s.readRange(ctx, q, nil, aggs[0], days[0], ids, nil)
+	} else {
+		t, err = s.readParallel(ctx, q, ranges, aggs, days, ids)
+	}
+	if err != nil || t.IDField() < 0 {
+		return t, err
+	}
+	repeated, err := ids.Repeated(ctx, len(aggs))
+	if err != nil || len(repeated) == 0 {
+		return t, err
+	}
+	// Two ids share a hash: find the rows in a second pass.
+	res := dedup.NewResolver(ids.Seed(), repeated)
+	field := t.IDField()
+	return t, s.rows(ctx, q, nil, func(*decode.Table) error { return nil }, func(n int64, fields [][]byte) error {
+		if first, dup := res.Check(fields[field], n); dup {
+			return t.Duplicate(n, first, fields[field])
+		}
+		return nil
+	})
+}
+
+// ranges splits the rowids of q into ranges of at least s.rangeRows (default
+// minRangeRows) rows, about one per worker. It returns none when q has no rowid.
+func (s *Source) ranges(ctx context.Context, q *query, workers int) ([]rowRange, error) {
+	if q.rowid == "" || workers < 2 {
+		return nil, nil
+	}
+	var lo, hi sql.NullInt64
+	col := quoteIdent(q.rowid)
+	err := s.db.QueryRowContext(ctx, "SELECT min("+col+"), max("+col+") FROM "+q.table).Scan(&lo, &hi)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: rowids: %w", q.where, err)
+	}
+	if !lo.Valid || !hi.Valid {
+		return nil, nil
+	}
+	span := uint64(hi.Int64-lo.Int64) + 1 // may overflow int64
+	size := s.rangeRows
+	if size <= 0 {
+		size = max(int64(min(span/uint64(workers)+1, math.MaxInt64)), minRangeRows)
+	}
+	var ranges []rowRange
+	for start := lo.Int64; ; start += size {
+		r := rowRange{seq: len(ranges), lo: start, hi: math.MaxInt64}
+		if uint64(hi.Int64-start) >= uint64(size) { // unsigned: start may be far below 0
+			r.hi = start + size
+		}
+		ranges = append(ranges, r)
+		if r.hi == math.MaxInt64 {
+			return ranges, nil
+		}
+	}
+}
+
+// readParallel reads ranges of q with one goroutine per aggregator, each taking
+// ranges in turn. On the first error the ranges after the bad one stop; it returns
+// the error of the first range that failed, its row number counted from the start of
+// the table.
+func (s *Source) readParallel(ctx context.Context, q *query, ranges []rowRange, aggs []*kpi.Aggregator, days []*period.DayParser, ids *dedup.Set) (*decode.Table, error) {
+	var (
+		next    atomic.Int64
+		failSeq atomic.Int64 // seq of the first range that failed
+		mu      sync.Mutex
+		failErr error
+		table   *decode.Table
+		wg      sync.WaitGroup
+	)
+	failSeq.Store(math.MaxInt64)
+	for w := range aggs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(ranges) || int64(k) > failSeq.Load() {
+					return
+				}
+				r := &ranges[k]
+				t, err := s.readRange(ctx, q, r, aggs[w], days[w], ids, func() bool { return failSeq.Load() < int64(r.seq) })
+				mu.Lock()
+				if t != nil && table == nil {
+					table = t
+				}
+				if err != nil && int64(r.seq) < failSeq.Load() {
+					failSeq.Store(int64(r.seq))
+					failErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if failErr == nil {
+		return table, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if errors.Is(failErr, errStopped) {
+		return nil, fmt.Errorf("read %s: %w", q.where, failErr)
+	}
+	// Renumber the bad row: the range's rows were counted from 1.
+	r := &ranges[failSeq.Load()]
+	var before int64
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+q.table+" WHERE "+quoteIdent(q.rowid)+" < ?", r.lo).Scan(&before)
+	if err != nil {
+		return nil, errors.Join(failErr, fmt.Errorf("read %s: count rows: %w", q.where, err))
+	}
+	return nil, renumber(failErr, before)
+}
+
+// errStopped stops the reading of a range after a range before it failed; it is
+// never returned by Load.
+var errStopped = errors.New("sqlite: range stopped")
+
+// renumber adds before to the row number of err.
+func renumber(err error, before int64) error {
+	var re *sources.RowError
+	var se *scanError
+	switch {
+	case errors.As(err, &re):
+		re.Line += before
+	case errors.As(err, &se):
+		se.row += before
+	}
+	return err
+}
+
+// readRange reads the rows of q in r (all its rows when r is nil) into agg and adds
+// the hashes of their ids to ids. stopped, when not nil, is asked now and then whether
+// to give up, with errStopped.
+func (s *Source) readRange(ctx context.Context, q *query, r *rowRange, agg *kpi.Aggregator, days *period.DayParser, ids *dedup.Set, stopped func() bool) (*decode.Table, error) {
 	var t *decode.Table
 	var dec *decode.Decoder
 	var scratch []uint64
-	err := s.rows(ctx, q, func(tt *decode.Table) error {
+	err := s.rows(ctx, q, r, func(tt *decode.Table) error {
 		t = tt
 		dec = decode.New(t, agg, days, '.', ids.Seed())
 		if t.IDField() >= 0 {
@@ -183,6 +383,9 @@ func (s *Source) readTable(ctx context.Context, q *query, agg *kpi.Aggregator, d
 		}
 		return nil
 	}, func(n int64, fields [][]byte) error {
+		if stopped != nil && n%1024 == 0 && stopped() {
+			return errStopped
+		}
 		if err := dec.Decode(n, fields); err != nil {
 			return err
 		}
@@ -196,33 +399,102 @@ func (s *Source) readTable(ctx context.Context, q *query, agg *kpi.Aggregator, d
 		return t, err
 	}
 	ids.Add(dec.Hashes, scratch)
-	repeated, err := ids.Repeated(ctx, 1)
-	if err != nil || len(repeated) == 0 {
-		return t, err
-	}
-	// Two ids share a hash: find the rows in a second pass.
-	res := dedup.NewResolver(ids.Seed(), repeated)
-	field := t.IDField()
-	return t, s.rows(ctx, q, func(*decode.Table) error { return nil }, func(n int64, fields [][]byte) error {
-		if first, dup := res.Check(fields[field], n); dup {
-			return t.Duplicate(n, first, fields[field])
-		}
-		return nil
-	})
+	return t, nil
 }
 
-// rows runs q, binds its columns (bind is called once, before the first row) and calls
-// row for every row, numbered from 1, with its values as text.
-func (s *Source) rows(ctx context.Context, q *query, bind func(*decode.Table) error, row func(n int64, fields [][]byte) error) error {
-	rows, err := s.db.QueryContext(ctx, q.sql)
-	if err != nil {
-		return fmt.Errorf("read %s: query %q: %w", q.where, q.sql, err)
+// rows runs q, restricted to the rows of r when r is not nil, binds its columns (bind
+// is called once, before the first row) and calls row for every row, numbered from 1,
+// with its values as text. It reads the driver's rows directly: database/sql would
+// convert and copy every value once more.
+func (s *Source) rows(ctx context.Context, q *query, r *rowRange, bind func(*decode.Table) error, row func(n int64, fields [][]byte) error) error {
+	query, args := q.sql, []driver.NamedValue(nil)
+	if r != nil {
+		col := quoteIdent(q.rowid)
+		query += " WHERE " + col + " >= ? AND " + col + " < ?"
+		args = []driver.NamedValue{{Ordinal: 1, Value: r.lo}, {Ordinal: 2, Value: r.hi}}
 	}
-	defer rows.Close()
-	names, err := rows.Columns()
+	if r != nil && q.raw {
+		return s.rawRows(ctx, q, query, r, bind, row)
+	}
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", q.where, err)
 	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		queryer, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return fmt.Errorf("read %s: the sqlite driver cannot query", q.where)
+		}
+		rows, err := queryer.QueryContext(ctx, query, args)
+		if err != nil {
+			return fmt.Errorf("read %s: query %q: %w", q.where, query, err)
+		}
+		defer rows.Close()
+		names := rows.Columns()
+		if err := s.bind(q, names, bind); err != nil {
+			return err
+		}
+		cells := make([]cell, len(names))
+		values := make([]driver.Value, len(names))
+		fields := make([][]byte, len(names))
+		for n := int64(1); ; n++ {
+			if n%1024 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			err := rows.Next(values)
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("read %s: %w", q.where, err)
+			}
+			for i := range cells {
+				if err := cells[i].Scan(values[i]); err != nil {
+					return &scanError{where: q.where, row: n, err: err}
+				}
+				fields[i] = cells[i].b
+			}
+			if err := row(n, fields); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// rawRows reads the rows of query, the range r of q, as rows does, with a rawConn.
+func (s *Source) rawRows(ctx context.Context, q *query, query string, r *rowRange, bind func(*decode.Table) error, row func(n int64, fields [][]byte) error) (err error) {
+	c, err := openRaw(s.opt.Path)
+	if err != nil {
+		return fmt.Errorf("read %s: open sqlite database %s: %w", q.where, s.opt.Path, err)
+	}
+	defer func() {
+		if cerr := c.close(); cerr != nil && err == nil {
+			err = fmt.Errorf("read %s: %w", q.where, cerr)
+		}
+	}()
+	bound, ours := false, false // ours: the error is bind's or row's
+	err = c.query(ctx, query, []int64{r.lo, r.hi}, func(names []string) error {
+		bound = true
+		err := s.bind(q, names, bind)
+		ours = err != nil
+		return err
+	}, func(n int64, fields [][]byte) error {
+		err := row(n, fields)
+		ours = err != nil
+		return err
+	})
+	switch {
+	case err == nil || ours || err == ctx.Err():
+		return err
+	case !bound:
+		return fmt.Errorf("read %s: query %q: %w", q.where, query, err)
+	}
+	return fmt.Errorf("read %s: %w", q.where, err)
+}
+
+// bind binds the columns names of the result of q and calls bind with the table.
+func (s *Source) bind(q *query, names []string, bind func(*decode.Table) error) error {
 	t, err := decode.Bind(q.def, q.where, names)
 	if err != nil {
 		if q.custom {
@@ -230,33 +502,18 @@ func (s *Source) rows(ctx context.Context, q *query, bind func(*decode.Table) er
 		}
 		return fmt.Errorf("%s: %w", q.where, err)
 	}
-	if err := bind(t); err != nil {
-		return err
-	}
-	cells := make([]cell, len(names))
-	dest := make([]any, len(names))
-	for i := range cells {
-		dest[i] = &cells[i]
-	}
-	fields := make([][]byte, len(names))
-	n := int64(0)
-	for rows.Next() {
-		n++
-		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("read %s row %d: %w", q.where, n, err)
-		}
-		for i := range cells {
-			fields[i] = cells[i].b
-		}
-		if err := row(n, fields); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", q.where, err)
-	}
-	return nil
+	return bind(t)
 }
+
+// scanError is a row whose values the driver could not give.
+type scanError struct {
+	where string
+	row   int64
+	err   error
+}
+
+func (e *scanError) Error() string { return fmt.Sprintf("read %s row %d: %v", e.where, e.row, e.err) }
+func (e *scanError) Unwrap() error { return e.err }
 
 // cell scans any SQLite value as text, reusing its buffer: NULL is empty, numbers are
 // their shortest decimal text, a time is RFC 3339 text with its offset.

@@ -298,3 +298,127 @@ func TestOpen(t *testing.T) {
 		})
 	}
 }
+
+// openSource opens the database at path as Load's caller would, with workers
+// workers that each read ranges of rangeRows rows (0: one range per worker).
+func openSource(t *testing.T, path string, workers int, rangeRows int64) *Source {
+	t.Helper()
+	src, err := Open(sources.Options{Type: "sqlite", Path: path, Location: amsterdam, Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.rangeRows = rangeRows
+	t.Cleanup(func() {
+		if err := src.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return src
+}
+
+// TestParallel reads the fixture in rowid ranges of two rows, by three workers, and
+// compares the data with one reader's and the CSV source's: once with the dates in
+// DATETIME columns (read by the driver) and once with NUM columns (read raw).
+func TestParallel(t *testing.T) {
+	want := loadCSV(t, "../testdata/valid")
+	path := createDB(t, "../testdata/valid")
+	untyped := filepath.Join(t.TempDir(), "untyped.db")
+	copyFile(t, path, untyped)
+	db, err := sql.Open("sqlite", untyped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"orders", "customers", "leads", "deals", "spend", "calls"} {
+		// CREATE TABLE AS declares a DATETIME column NUM: the driver gives text.
+		if _, err := db.Exec("CREATE TABLE copy AS SELECT * FROM " + table + "; DROP TABLE " + table +
+			"; ALTER TABLE copy RENAME TO " + table); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name string
+		path string
+		raw  bool
+	}{
+		{"typed", path, false},
+		{"untyped", untyped, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			one, err := openSource(t, tt.path, 1, 0).Load(ctx, kpi.NewPlan(october))
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := openSource(t, tt.path, 3, 2)
+			q, err := src.query(ctx, sources.SchemaOf("orders"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ranges, err := src.ranges(ctx, q, 3)
+			if err != nil || len(ranges) < 3 || q.raw != tt.raw {
+				t.Fatalf("orders: %d ranges, raw %v, err %v; want 3 or more, raw %v", len(ranges), q.raw, err, tt.raw)
+			}
+			got, err := src.Load(ctx, kpi.NewPlan(october))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(one, got, sumComparer); diff != "" {
+				t.Errorf("parallel data differs from one reader's (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(want, got, sumComparer); diff != "" {
+				t.Errorf("parallel data differs from CSV (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestParallelErrors checks that readers of rowid ranges report the first bad row of
+// the table, numbered by its position among the rows, also when rowids are missing.
+func TestParallelErrors(t *testing.T) {
+	// Rows 1..12 are good; the deletes leave rowids 1, 4, 5, 6, ... so that row n
+	// has rowid n+2 from the second row on.
+	const good = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12)
+		INSERT INTO orders SELECT 'O' || i, 'C1', '2026-10-01', 1 FROM n;
+		DELETE FROM orders WHERE rowid IN (2, 3);`
+	tests := []struct {
+		name string
+		sql  string
+		want string
+		is   error
+	}{
+		{name: "bad decimal in a later range", sql: good + `UPDATE orders SET amount = '12,3.4' WHERE rowid = 9`,
+			want: `table orders row 7 column amount: "12,3.4" is not a decimal`, is: money.ErrSyntax},
+		{name: "first of two bad rows", sql: good + `UPDATE orders SET amount = 'x' WHERE rowid = 12;
+			UPDATE orders SET customer_id = NULL WHERE rowid = 6`,
+			want: `table orders row 4 column customer_id: missing value`, is: sources.ErrEmptyRequired},
+		{name: "bad row appended", sql: good + `INSERT INTO orders VALUES ('O13', 'C1', 'soon', 1)`,
+			want: `table orders row 11 column order_date: "soon" is not a date`, is: nil},
+		{name: "duplicate id across ranges", sql: good + `UPDATE orders SET order_id = 'O4' WHERE rowid = 11`,
+			want: `table orders row 9 column order_id: duplicate "O4" (first on row 2)`, is: sources.ErrDuplicateID},
+	}
+	for _, table := range []struct{ name, ddl string }{
+		{"raw", `CREATE TABLE orders (order_id TEXT, customer_id TEXT, order_date TEXT, amount)`},
+		{"driver", `CREATE TABLE orders (order_id TEXT, customer_id TEXT, order_date DATE, amount)`},
+	} {
+		for _, tt := range tests {
+			t.Run(table.name+"/"+tt.name, func(t *testing.T) {
+				path := filepath.Join(t.TempDir(), "bad.db")
+				db, err := sql.Open("sqlite", path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Exec(`CREATE TABLE customers (customer_id TEXT, acquired_date TEXT); ` + table.ddl + `; ` + tt.sql); err != nil {
+					t.Fatal(err)
+				}
+				db.Close()
+				for _, workers := range []int{1, 2, 4} {
+					_, err = openSource(t, path, workers, 3).Load(context.Background(), kpi.NewPlan(october))
+					if err == nil || !strings.HasPrefix(err.Error(), tt.want) || (tt.is != nil && !errors.Is(err, tt.is)) {
+						t.Errorf("%d workers: err = %v\nwant %s (%v)", workers, err, tt.want, tt.is)
+					}
+				}
+			})
+		}
+	}
+}
