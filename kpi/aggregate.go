@@ -99,7 +99,7 @@ type Aggregator struct {
 	words  int           // mask words per customer
 	dim    period.Range
 	has    Availability
-	acc    []intervalAcc
+	acc    []Measures       // the event measures of each interval
 	buyers map[string]int32 // customer_id → row of masks
 	masks  []uint64
 	// per-buyer revenue in the dimension window of orders without a region, to fall
@@ -112,12 +112,6 @@ type Aggregator struct {
 	reps           map[string]*DimMeasures
 	regions        map[string]*DimMeasures
 	wonByCustomer  map[string]*DimMeasures // dimension-window won deals with a customer, for regions
-}
-
-type intervalAcc struct {
-	revenue, gross, cost, recurring, expansion, spend, wonValue money.Sum
-	salesCount, newCustomers, wonDeals, cycleDays               int64
-	leadsCreated, qualified, calls                              int64
 }
 
 type custSpan struct{ acquired, churned period.Date }
@@ -143,7 +137,7 @@ func NewAggregator(plan *Plan) *Aggregator {
 		first:          cuts[0],
 		last:           cuts[len(cuts)-1],
 		dim:            plan.Dimension,
-		acc:            make([]intervalAcc, len(cuts)-1),
+		acc:            make([]Measures, len(cuts)-1),
 		words:          (len(cuts) - 1 + 63) / 64,
 		buyers:         make(map[string]int32),
 		noRegion:       make(map[string]*regionless),
@@ -184,13 +178,13 @@ func (a *Aggregator) AddOrder(o *Order) {
 		return
 	}
 	acc := &a.acc[k]
-	acc.revenue.Add(o.Amount)
-	acc.cost.Add(o.Cost)
+	acc.Revenue.Add(o.Amount)
+	acc.Cost.Add(o.Cost)
 	if o.Recurring {
-		acc.recurring.Add(o.Amount)
+		acc.RecurringRevenue.Add(o.Amount)
 	}
 	if o.Kind == KindUpsell || o.Kind == KindCrossSell {
-		acc.expansion.Add(o.Amount)
+		acc.ExpansionRevenue.Add(o.Amount)
 	}
 	if a.dim.Contains(o.Day) {
 		a.addOrderDims(o)
@@ -198,8 +192,8 @@ func (a *Aggregator) AddOrder(o *Order) {
 	if o.Amount <= 0 {
 		return
 	}
-	acc.gross.Add(o.Amount)
-	acc.salesCount++
+	acc.GrossSales.Add(o.Amount)
+	acc.SalesCount++
 	row, ok := a.buyers[string(o.CustomerID)]
 	if !ok {
 		row = int32(len(a.buyers))
@@ -247,7 +241,7 @@ func dimOf(m map[string]*DimMeasures, name []byte) *DimMeasures {
 func (a *Aggregator) AddCustomer(c *Customer) {
 	a.customers = append(a.customers, custSpan{acquired: c.Acquired, churned: c.Churned})
 	if k, ok := a.interval(c.Acquired); ok {
-		a.acc[k].newCustomers++
+		a.acc[k].NewCustomers++
 	}
 	if len(c.Region) > 0 {
 		a.customerRegion[string(c.ID)] = string(c.Region)
@@ -257,13 +251,13 @@ func (a *Aggregator) AddCustomer(c *Customer) {
 // AddLead adds one lead.
 func (a *Aggregator) AddLead(l *Lead) {
 	if k, ok := a.interval(l.Created); ok {
-		a.acc[k].leadsCreated++
+		a.acc[k].LeadsCreated++
 		if l.Converted != period.NoDate {
 			a.converted = append(a.converted, leadSpan{created: l.Created, converted: l.Converted})
 		}
 	}
 	if k, ok := a.interval(l.Qualified); ok {
-		a.acc[k].qualified++
+		a.acc[k].QualifiedLeads++
 	}
 	if a.dim.Contains(l.Created) {
 		dm := dimOf(a.reps, l.Rep)
@@ -285,9 +279,9 @@ func (a *Aggregator) AddDeal(d *Deal) {
 	cycle := int64(d.Closed - d.Created)
 	if k, ok := a.interval(d.Closed); ok {
 		acc := &a.acc[k]
-		acc.wonDeals++
-		acc.wonValue.Add(d.Value)
-		acc.cycleDays += cycle
+		acc.WonDeals++
+		acc.WonValue.Add(d.Value)
+		acc.CycleDays += cycle
 	}
 	if a.dim.Contains(d.Closed) {
 		for _, dm := range []*DimMeasures{dimOf(a.reps, d.Rep), dimOf(a.wonByCustomer, d.CustomerID)} {
@@ -301,7 +295,7 @@ func (a *Aggregator) AddDeal(d *Deal) {
 // AddSpend adds one spend row.
 func (a *Aggregator) AddSpend(s *Spend) {
 	if k, ok := a.interval(s.Day); ok {
-		a.acc[k].spend.Add(s.Amount)
+		a.acc[k].Spend.Add(s.Amount)
 	}
 }
 
@@ -311,7 +305,7 @@ func (a *Aggregator) AddCall(c *Call) {
 		return
 	}
 	if k, ok := a.interval(c.Day); ok {
-		a.acc[k].calls++
+		a.acc[k].SalesCalls++
 	}
 	if a.dim.Contains(c.Day) {
 		dimOf(a.reps, c.Rep).SalesCalls++
@@ -321,21 +315,7 @@ func (a *Aggregator) AddCall(c *Call) {
 // Merge adds everything b has seen to a. Both must have been made for the same plan.
 func (a *Aggregator) Merge(b *Aggregator) {
 	for k := range a.acc {
-		x, y := &a.acc[k], &b.acc[k]
-		x.revenue.AddSum(y.revenue)
-		x.gross.AddSum(y.gross)
-		x.cost.AddSum(y.cost)
-		x.recurring.AddSum(y.recurring)
-		x.expansion.AddSum(y.expansion)
-		x.spend.AddSum(y.spend)
-		x.wonValue.AddSum(y.wonValue)
-		x.salesCount += y.salesCount
-		x.newCustomers += y.newCustomers
-		x.wonDeals += y.wonDeals
-		x.cycleDays += y.cycleDays
-		x.leadsCreated += y.leadsCreated
-		x.qualified += y.qualified
-		x.calls += y.calls
+		a.acc[k].AddEvents(&b.acc[k])
 	}
 	for id, brow := range b.buyers {
 		row, ok := a.buyers[id]
@@ -395,21 +375,7 @@ func (a *Aggregator) Data() *Data {
 		j := sort.Search(len(a.cuts), func(i int) bool { return a.cuts[i] >= w.End })
 		m := &Measures{}
 		for k := i; k < j; k++ {
-			acc := &a.acc[k]
-			m.Revenue.AddSum(acc.revenue)
-			m.GrossSales.AddSum(acc.gross)
-			m.Cost.AddSum(acc.cost)
-			m.RecurringRevenue.AddSum(acc.recurring)
-			m.ExpansionRevenue.AddSum(acc.expansion)
-			m.Spend.AddSum(acc.spend)
-			m.WonValue.AddSum(acc.wonValue)
-			m.SalesCount += acc.salesCount
-			m.NewCustomers += acc.newCustomers
-			m.WonDeals += acc.wonDeals
-			m.CycleDays += acc.cycleDays
-			m.LeadsCreated += acc.leadsCreated
-			m.QualifiedLeads += acc.qualified
-			m.SalesCalls += acc.calls
+			m.AddEvents(&a.acc[k])
 		}
 		clear(want)
 		for k := i; k < j; k++ {

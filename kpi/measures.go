@@ -30,6 +30,27 @@ type Measures struct {
 	SalesCalls       int64     // calls in the window that are not inbound
 }
 
+// AddEvents adds the measures of o that count or sum events (orders, spend, won deals,
+// new customers, created and qualified leads, calls) to m: those of a window are the
+// sums over the intervals it is made of. The others (buyers, customers at start, lost
+// and at end, converted leads) depend on the whole window and are left alone.
+func (m *Measures) AddEvents(o *Measures) {
+	m.Revenue.AddSum(o.Revenue)
+	m.GrossSales.AddSum(o.GrossSales)
+	m.SalesCount += o.SalesCount
+	m.Cost.AddSum(o.Cost)
+	m.RecurringRevenue.AddSum(o.RecurringRevenue)
+	m.ExpansionRevenue.AddSum(o.ExpansionRevenue)
+	m.NewCustomers += o.NewCustomers
+	m.Spend.AddSum(o.Spend)
+	m.WonDeals += o.WonDeals
+	m.WonValue.AddSum(o.WonValue)
+	m.CycleDays += o.CycleDays
+	m.LeadsCreated += o.LeadsCreated
+	m.QualifiedLeads += o.QualifiedLeads
+	m.SalesCalls += o.SalesCalls
+}
+
 // Availability tells which optional data a source has. A KPI that needs missing data
 // is n/a with the reason "no <table> data".
 type Availability struct {

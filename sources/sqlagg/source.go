@@ -234,21 +234,7 @@ func (g *gen) data(r *result, has kpi.Availability) *kpi.Data {
 		i, j := int64(g.win[wi][0]), int64(g.win[wi][1])
 		m := &kpi.Measures{Buyers: r.buyers[wi]}
 		for k := i; k < j; k++ {
-			a := &r.acc[k]
-			m.Revenue.AddSum(a.revenue)
-			m.GrossSales.AddSum(a.gross)
-			m.Cost.AddSum(a.cost)
-			m.RecurringRevenue.AddSum(a.recurring)
-			m.ExpansionRevenue.AddSum(a.expansion)
-			m.Spend.AddSum(a.spend)
-			m.WonValue.AddSum(a.wonValue)
-			m.SalesCount += a.salesCount
-			m.NewCustomers += a.newCustomers
-			m.WonDeals += a.wonDeals
-			m.CycleDays += a.cycleDays
-			m.LeadsCreated += a.leadsCreated
-			m.QualifiedLeads += a.qualified
-			m.SalesCalls += a.calls
+			m.AddEvents(&r.acc[k])
 		}
 		// A date before cut i has position ≤ i; a date at or after cut i, position > i.
 		for _, c := range r.customers {

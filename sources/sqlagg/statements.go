@@ -12,19 +12,13 @@ import (
 
 // result gathers what the statements return.
 type result struct {
-	acc       []intervalAcc // by interval
-	buyers    []int64       // by window of the plan
-	customers []posCount    // customers by (acquired, churned) position
-	converted []posCount    // leads by (created, converted) position
+	acc       []kpi.Measures // the event measures of each interval
+	buyers    []int64        // by window of the plan
+	customers []posCount     // customers by (acquired, churned) position
+	converted []posCount     // leads by (created, converted) position
 	reps      map[string]*kpi.DimMeasures
 	regions   map[string]*kpi.DimMeasures
 	bad       int64 // rows of the current table that break the data contract
-}
-
-type intervalAcc struct {
-	revenue, gross, cost, recurring, expansion, spend, wonValue money.Sum
-	salesCount, newCustomers, wonDeals, cycleDays               int64
-	leadsCreated, qualified, calls                              int64
 }
 
 // posCount is the number of rows whose two dates have positions a and b; b is n+1 for
@@ -33,7 +27,7 @@ type posCount struct{ a, b, n int64 }
 
 func (g *gen) newResult() *result {
 	return &result{
-		acc:     make([]intervalAcc, g.n()-1),
+		acc:     make([]kpi.Measures, g.n()-1),
 		buyers:  make([]int64, len(g.plan.Windows)),
 		reps:    make(map[string]*kpi.DimMeasures),
 		regions: make(map[string]*kpi.DimMeasures),
@@ -141,12 +135,12 @@ func (g *gen) ordersIntervals(t *table, r *result) *statement {
 			return err
 		}
 		a := &r.acc[k]
-		a.revenue.AddSum(revenue)
-		a.gross.AddSum(gross)
-		a.salesCount += sales
-		a.cost.AddSum(cost)
-		a.recurring.AddSum(recurring)
-		a.expansion.AddSum(expansion)
+		a.Revenue.AddSum(revenue)
+		a.GrossSales.AddSum(gross)
+		a.SalesCount += sales
+		a.Cost.AddSum(cost)
+		a.RecurringRevenue.AddSum(recurring)
+		a.ExpansionRevenue.AddSum(expansion)
 		if v[1].Valid {
 			d := dimOf(r.reps, v[1].String)
 			d.Revenue.AddSum(revenue)
@@ -272,7 +266,7 @@ func (g *gen) customers(t *table, r *result) *statement {
 		}
 		r.customers = append(r.customers, c)
 		if k, ok, _ := g.interval(v[0]); ok {
-			r.acc[k].newCustomers += c.n
+			r.acc[k].NewCustomers += c.n
 		}
 		return nil
 	})
@@ -320,7 +314,7 @@ func (g *gen) leads(t *table, r *result) *statement {
 				return err
 			}
 			if k, ok, _ := g.interval(v[1]); ok {
-				r.acc[k].leadsCreated += l.n
+				r.acc[k].LeadsCreated += l.n
 				r.converted = append(r.converted, l)
 			}
 		case "2":
@@ -331,7 +325,7 @@ func (g *gen) leads(t *table, r *result) *statement {
 			if k, ok, err := g.interval(v[1]); err != nil {
 				return err
 			} else if ok {
-				r.acc[k].qualified += n
+				r.acc[k].QualifiedLeads += n
 			}
 		case "3":
 			var n [3]int64
@@ -414,9 +408,9 @@ func (g *gen) dealRow(r *result) func([]sql.NullString) error {
 				return err
 			}
 			a := &r.acc[k]
-			a.wonDeals += won
-			a.wonValue.AddSum(value)
-			a.cycleDays += cycle
+			a.WonDeals += won
+			a.WonValue.AddSum(value)
+			a.CycleDays += cycle
 			return nil
 		case "2":
 			d = dimOf(r.reps, v[2].String)
@@ -457,7 +451,7 @@ func (g *gen) spend(t *table, r *result) *statement {
 		if err != nil || !ok {
 			return err
 		}
-		r.acc[k].spend.AddSum(spend)
+		r.acc[k].Spend.AddSum(spend)
 		return nil
 	})
 }
@@ -495,7 +489,7 @@ func (g *gen) calls(t *table, r *result) *statement {
 		if err != nil || !ok {
 			return err
 		}
-		r.acc[k].calls += n
+		r.acc[k].SalesCalls += n
 		return nil
 	})
 }
