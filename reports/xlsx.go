@@ -315,7 +315,7 @@ func (b *workbook) summary() error {
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 1, YSplit: summaryHeaderRow, TopLeftCell: "B" + itoa(first), ActivePane: "bottomRight"}); err != nil {
 		return err
 	}
-	for i, w := range []float64{40, 17, 17, 16, 11, 17, 17, 14, 58, 24} {
+	for i, w := range []float64{40, 19, 19, 19, 11, 19, 17, 14, 58, 24} {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
 			return err
 		}
