@@ -173,6 +173,9 @@ func (d *Daemon) scheduled(ctx context.Context, job *config.Job) {
 	done := make(chan struct{})
 	d.track(func() {
 		defer close(done)
+		if job.CatchUp == "all" {
+			d.retryMissed(ctx, job)
+		}
 		d.runOne(ctx, job, d.due(job), ledger.TriggerScheduled)
 	})
 	// Keep the task busy while it runs, so that singleton mode holds and the
@@ -180,6 +183,28 @@ func (d *Daemon) scheduled(ctx context.Context, job *config.Job) {
 	select {
 	case <-done:
 	case <-ctx.Done():
+	}
+}
+
+// retryMissed runs, oldest first, the earlier periods of job that were due since the
+// daemon became responsible and have no successful run (a run failed because the
+// database was down, say), as catch-up runs: with catch_up = "all" every firing
+// tries them again.
+func (d *Daemon) retryMissed(ctx context.Context, job *config.Job) {
+	now := d.clock().Now()
+	since, err := d.Service.Ledger.ScheduleSince(ctx, job.Name, now)
+	if err == nil {
+		var missed []period.Period
+		if missed, err = d.Service.Missed(ctx, job, since, now); err == nil {
+			for _, p := range missed {
+				if p != d.due(job) && ctx.Err() == nil {
+					d.runOne(ctx, job, p, ledger.TriggerCatchUp)
+				}
+			}
+		}
+	}
+	if err != nil {
+		d.log().LogAttrs(ctx, slog.LevelError, "retry missed periods", slog.String("job", job.Name), slog.String("error", err.Error()))
 	}
 }
 

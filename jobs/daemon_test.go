@@ -2,8 +2,10 @@ package jobs
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -359,5 +361,43 @@ func TestDaemonFinishesInterruptedRun(t *testing.T) {
 	ds, err := h.svc.Ledger.Deliveries(ctx, "monthly", "2026-10")
 	if err != nil || len(ds) != 3 {
 		t.Fatalf("deliveries = %+v, %v", ds, err)
+	}
+}
+
+// With catch_up = "all" a period whose run failed (here: the data did not load) is run
+// again at the next firing, before the new period; nothing was sent for the failed run.
+func TestDaemonRetriesFailedPeriodAtNextFiring(t *testing.T) {
+	cfg := testConfig(t)
+	onlyJob(cfg, "monthly", "0 7 1 * *", "all")
+	orders := filepath.Join(cfg.Source.Dir, "orders.csv")
+	good, err := os.ReadFile(orders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append(slices.Clone(good), []byte("O9999999,C000001,2026-10-05 10:00:00,12.3.4,1.00,false,repeat,Anna,Noord\n")...)
+	if err := os.WriteFile(orders, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := startDaemon(t, cfg, time.Date(2026, 10, 31, 12, 0, 0, 0, amsterdam), nil)
+	h.advanceTo(time.Date(2026, 11, 1, 7, 0, 0, 0, amsterdam), time.Hour)
+	runs := h.waitRuns(1)
+	if len(runs) != 1 || runs[0].Status != ledger.RunFailed || !strings.Contains(runs[0].Error, "orders.csv line") {
+		t.Fatalf("runs = %+v, want one failed run naming the bad line", runs)
+	}
+	if ds, _ := h.svc.Ledger.Deliveries(context.Background(), "monthly", "2026-10"); len(ds) != 0 {
+		t.Fatalf("a failed run queued deliveries: %+v", ds)
+	}
+	if err := os.WriteFile(orders, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.advanceTo(time.Date(2026, 12, 1, 7, 0, 0, 0, amsterdam), 6*time.Hour)
+	runs = h.waitRuns(3)
+	var got []string
+	for _, r := range runs[1:] {
+		got = append(got, r.Period+" "+string(r.Trigger)+" "+string(r.Status))
+	}
+	want := []string{"2026-10 catch-up succeeded", "2026-11 scheduled succeeded"}
+	if !slices.Equal(got, want) {
+		t.Errorf("runs after the data was fixed = %v, want %v", got, want)
 	}
 }
