@@ -45,6 +45,7 @@ type Source struct {
 	opt       sources.Options
 	blockSize int
 	maxBlock  int
+	idBudget  int // memory for the hashes of ids (dedup.WithBudget); 0 for the default
 }
 
 var _ sources.Source = (*Source)(nil)
@@ -133,7 +134,7 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err err
 
 // readTable reads one table into the aggregators, one per worker, and checks that its
 // ids are unique.
-func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, days []*period.DayParser) (*decode.Table, error) {
+func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, days []*period.DayParser) (_ *decode.Table, err error) {
 	t, r, err := s.open(f)
 	if err != nil {
 		return nil, err
@@ -141,8 +142,17 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 	var ids *dedup.Set
 	var seed maphash.Seed
 	if t.IDField() >= 0 {
-		ids = dedup.New()
+		var opts []dedup.Option
+		if s.idBudget > 0 {
+			opts = append(opts, dedup.WithBudget(s.idBudget))
+		}
+		ids = dedup.New(opts...)
 		seed = ids.Seed()
+		defer func() {
+			if cerr := ids.Close(); cerr != nil {
+				err = errors.Join(err, s.wrap(f, cerr))
+			}
+		}()
 	}
 	var rt *router
 	if f.def.Name == "orders" && len(aggs) > 1 {

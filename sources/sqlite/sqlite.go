@@ -23,6 +23,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
 	"net/url"
@@ -51,6 +52,7 @@ type Source struct {
 	db        *sql.DB
 	opt       sources.Options
 	rangeRows int64 // rows per rowid range; 0 for about one range per worker
+	idBudget  int   // memory for the hashes of ids (dedup.WithBudget); 0 for the default
 }
 
 var _ sources.Source = (*Source)(nil)
@@ -141,6 +143,9 @@ type query struct {
 	// view, a WITHOUT ROWID table or the user's query.
 	table, rowid string
 	raw          bool // the ranges may be read with a rawConn
+	// unique: the database keeps the ids unique (a unique index or the rowid), so
+	// they are not checked.
+	unique bool
 }
 
 // query returns the query of def, or nil when the table is optional and missing.
@@ -157,20 +162,25 @@ func (s *Source) query(ctx context.Context, def *sources.TableDef) (*query, erro
 	if !ok {
 		schema, table = "main", name
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT name, type FROM pragma_table_info(?, ?)", table, schema)
+	rows, err := s.db.QueryContext(ctx, "SELECT name, type, pk FROM pragma_table_info(?, ?)", table, schema)
 	if err != nil {
 		return nil, fmt.Errorf("read columns of table %s: %w", name, err)
 	}
 	defer rows.Close()
 	present := map[string]bool{}
 	declared := map[string]string{}
+	var pk []string
 	for rows.Next() {
 		var col, typ string
-		if err := rows.Scan(&col, &typ); err != nil {
+		var key int
+		if err := rows.Scan(&col, &typ, &key); err != nil {
 			return nil, fmt.Errorf("read columns of table %s: %w", name, err)
 		}
 		present[col] = true
 		declared[col] = strings.ToUpper(typ)
+		if key > 0 {
+			pk = append(pk, col)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read columns of table %s: %w", name, err)
@@ -203,12 +213,15 @@ func (s *Source) query(ctx context.Context, def *sources.TableDef) (*query, erro
 	}
 	q.sql = "SELECT " + strings.Join(cols, ", ") + " FROM " + q.table
 	var kind string
-	var withoutRowid bool
-	err = s.db.QueryRowContext(ctx, "SELECT type, wr FROM pragma_table_list WHERE schema = ? AND name = ?", schema, table).Scan(&kind, &withoutRowid)
+	var withoutRowid, strict bool
+	err = s.db.QueryRowContext(ctx, "SELECT type, wr, strict FROM pragma_table_list WHERE schema = ? AND name = ?", schema, table).Scan(&kind, &withoutRowid, &strict)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("read type of table %s: %w", name, err)
 	}
-	if err == nil && kind == "table" && !withoutRowid {
+	if err != nil || kind != "table" {
+		return q, nil
+	}
+	if !withoutRowid {
 		for _, alias := range []string{"rowid", "_rowid_", "oid"} {
 			if !present[alias] {
 				q.rowid = alias
@@ -216,7 +229,34 @@ func (s *Source) query(ctx context.Context, def *sources.TableDef) (*query, erro
 			}
 		}
 	}
+	for _, c := range def.Columns {
+		if !c.Unique || !present[c.Name] {
+			continue
+		}
+		switch typ := declared[c.Name]; {
+		case !withoutRowid && typ == "INTEGER" && len(pk) == 1 && pk[0] == c.Name:
+			q.unique = true // an alias of the rowid
+		case strict && (typ == "TEXT" || typ == "INTEGER"):
+			q.unique, err = s.uniqueIndex(ctx, schema, table, c.Name)
+			if err != nil {
+				return nil, fmt.Errorf("read indexes of table %s: %w", name, err)
+			}
+		}
+	}
 	return q, nil
+}
+
+// uniqueIndex reports whether column col of table has a unique index of its own (a
+// PRIMARY KEY or UNIQUE constraint is one), not partial. It is only asked about the
+// columns of a STRICT table: in another, a BLOB and a TEXT of the same bytes are
+// different values to the index but the same id to the reader.
+func (s *Source) uniqueIndex(ctx context.Context, schema, table, col string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_index_list(?1, ?2) AS il
+		WHERE il."unique" AND NOT il.partial
+		AND (SELECT count(*) FROM pragma_index_info(il.name, ?2)) = 1
+		AND (SELECT name FROM pragma_index_info(il.name, ?2)) = ?3`, table, schema, col).Scan(&n)
+	return n > 0, err
 }
 
 // minRangeRows is the least number of rows in a rowid range that a worker reads.
@@ -231,8 +271,20 @@ type rowRange struct {
 // readTable reads the rows of q into the aggregators, one per worker, and checks that
 // their ids are unique. A table with a rowid is read in rowid ranges, by all workers
 // at once; any other in one query, into aggs[0].
-func (s *Source) readTable(ctx context.Context, q *query, aggs []*kpi.Aggregator, days []*period.DayParser) (*decode.Table, error) {
-	ids := dedup.New()
+func (s *Source) readTable(ctx context.Context, q *query, aggs []*kpi.Aggregator, days []*period.DayParser) (_ *decode.Table, err error) {
+	var ids *dedup.Set // nil when the database keeps the ids unique
+	if !q.unique {
+		var opts []dedup.Option
+		if s.idBudget > 0 {
+			opts = append(opts, dedup.WithBudget(s.idBudget))
+		}
+		ids = dedup.New(opts...)
+		defer func() {
+			if cerr := ids.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("read %s: %w", q.where, cerr))
+			}
+		}()
+	}
 	ranges, err := s.ranges(ctx, q, len(aggs))
 	if err != nil {
 		return nil, err
@@ -243,7 +295,7 @@ func (s *Source) readTable(ctx context.Context, q *query, aggs []*kpi.Aggregator
 	} else {
 		t, err = s.readParallel(ctx, q, ranges, aggs, days, ids)
 	}
-	if err != nil || t.IDField() < 0 {
+	if err != nil || t.IDField() < 0 || ids == nil {
 		return t, err
 	}
 	repeated, err := ids.Repeated(ctx, len(aggs))
@@ -369,7 +421,7 @@ func renumber(err error, before int64) error {
 }
 
 // readRange reads the rows of q in r (all its rows when r is nil) into agg and adds
-// the hashes of their ids to ids. stopped, when not nil, is asked now and then whether
+// the hashes of their ids to ids, unless ids is nil. stopped, when not nil, is asked now and then whether
 // to give up, with errStopped.
 func (s *Source) readRange(ctx context.Context, q *query, r *rowRange, agg *kpi.Aggregator, days *period.DayParser, ids *dedup.Set, stopped func() bool) (*decode.Table, error) {
 	var t *decode.Table
@@ -377,7 +429,11 @@ func (s *Source) readRange(ctx context.Context, q *query, r *rowRange, agg *kpi.
 	var scratch []uint64
 	err := s.rows(ctx, q, r, func(tt *decode.Table) error {
 		t = tt
-		dec = decode.New(t, agg, days, '.', ids.Seed())
+		seed := maphash.MakeSeed() // the hashes are dropped
+		if ids != nil {
+			seed = ids.Seed()
+		}
+		dec = decode.New(t, agg, days, '.', seed)
 		if t.IDField() >= 0 {
 			dec.Hashes = make([]uint64, 0, hashRun)
 		}
@@ -390,12 +446,16 @@ func (s *Source) readRange(ctx context.Context, q *query, r *rowRange, agg *kpi.
 			return err
 		}
 		if len(dec.Hashes) == hashRun {
+			if ids == nil {
+				dec.Hashes = dec.Hashes[:0]
+				return nil
+			}
 			scratch = ids.Add(dec.Hashes, scratch)
 			dec.Hashes = make([]uint64, 0, hashRun)
 		}
 		return nil
 	})
-	if err != nil || t.IDField() < 0 {
+	if err != nil || t.IDField() < 0 || ids == nil {
 		return t, err
 	}
 	ids.Add(dec.Hashes, scratch)
