@@ -289,7 +289,7 @@ func TestSQLiteMatchesCSV(t *testing.T) {
 		}
 		indexes = append(indexes, name)
 	}
-	if diff := cmp.Diff([]string{"customers_customer_id", "orders_order_date"}, indexes); diff != "" {
+	if diff := cmp.Diff([]string{"customers_customer_id", "deals_deal_id", "leads_lead_id", "orders_order_date", "orders_order_id"}, indexes); diff != "" {
 		t.Errorf("indexes (-want +got):\n%s", diff)
 	}
 }

@@ -88,7 +88,11 @@ func (s *sqliteStore) create(ctx context.Context, t *table) (tableWriter, error)
 func (s *sqliteStore) commit(ctx context.Context) error {
 	for _, ddl := range []string{
 		"CREATE INDEX orders_order_date ON orders (order_date)",
+		// The ids are unique: with these indexes a reader need not check them.
+		"CREATE UNIQUE INDEX orders_order_id ON orders (order_id)",
 		"CREATE UNIQUE INDEX customers_customer_id ON customers (customer_id)",
+		"CREATE UNIQUE INDEX leads_lead_id ON leads (lead_id)",
+		"CREATE UNIQUE INDEX deals_deal_id ON deals (deal_id)",
 	} {
 		if _, err := s.conn.ExecContext(ctx, ddl); err != nil {
 			return fmt.Errorf("create index: %w", err)

@@ -51,8 +51,9 @@ func init() {
 type Source struct {
 	db        *sql.DB
 	opt       sources.Options
-	rangeRows int64 // rows per rowid range; 0 for about one range per worker
-	idBudget  int   // memory for the hashes of ids (dedup.WithBudget); 0 for the default
+	rangeRows int64              // rows per rowid range; 0 for about one range per worker
+	idBudget  int                // memory for the hashes of ids (dedup.WithBudget); 0 for the default
+	onIDCheck func(table string) // called when the ids of a table are checked; for tests
 }
 
 var _ sources.Source = (*Source)(nil)
@@ -235,7 +236,14 @@ func (s *Source) query(ctx context.Context, def *sources.TableDef) (*query, erro
 		}
 		switch typ := declared[c.Name]; {
 		case !withoutRowid && typ == "INTEGER" && len(pk) == 1 && pk[0] == c.Name:
-			q.unique = true // an alias of the rowid
+			// An alias of the rowid, unless declared INTEGER PRIMARY KEY DESC,
+			// which has an index and may hold any value in a table not STRICT.
+			var pkIndexes int
+			err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_index_list(?, ?) WHERE origin = 'pk'`, table, schema).Scan(&pkIndexes)
+			if err != nil {
+				return nil, fmt.Errorf("read indexes of table %s: %w", name, err)
+			}
+			q.unique = pkIndexes == 0 || strict
 		case strict && (typ == "TEXT" || typ == "INTEGER"):
 			q.unique, err = s.uniqueIndex(ctx, schema, table, c.Name)
 			if err != nil {
@@ -279,6 +287,9 @@ func (s *Source) readTable(ctx context.Context, q *query, aggs []*kpi.Aggregator
 			opts = append(opts, dedup.WithBudget(s.idBudget))
 		}
 		ids = dedup.New(opts...)
+		if s.onIDCheck != nil {
+			s.onIDCheck(q.def.Name)
+		}
 		defer func() {
 			if cerr := ids.Close(); cerr != nil {
 				err = errors.Join(err, fmt.Errorf("read %s: %w", q.where, cerr))

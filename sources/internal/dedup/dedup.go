@@ -11,7 +11,6 @@ import (
 	"errors"
 	"hash/maphash"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -199,8 +198,9 @@ func sortParts(buf []uint64, bounds *[parts + 1]int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var s sorter
 			for p := int(next.Add(1) - 1); p < parts; p = int(next.Add(1) - 1) {
-				slices.Sort(buf[bounds[p]:bounds[p+1]])
+				s.sort(buf[bounds[p]:bounds[p+1]])
 			}
 		}()
 	}

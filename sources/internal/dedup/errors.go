@@ -1,0 +1,6 @@
+package dedup
+
+import "errors"
+
+// ErrClosed is returned by Repeated on a set that was closed.
+var ErrClosed = errors.New("dedup: set is closed")
