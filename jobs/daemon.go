@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
 	"github.com/redis/go-redis/v9"
-	"github.com/robfig/cron/v3"
 
 	"github.com/kpireport/kpireport/cluster"
 	"github.com/kpireport/kpireport/config"
@@ -454,31 +453,4 @@ func (s *Service) Missed(ctx context.Context, job *config.Job, since, now time.T
 		missed = missed[len(missed)-keep:]
 	}
 	return missed, nil
-}
-
-// FireTimes returns the times in [from, to) at which a standard cron schedule fires
-// in loc, at most max of them.
-func FireTimes(schedule string, loc *time.Location, from, to time.Time, max int) ([]time.Time, error) {
-	sched, err := cron.ParseStandard("CRON_TZ=" + loc.String() + " " + schedule)
-	if err != nil {
-		return nil, fmt.Errorf("schedule %q: %w", schedule, err)
-	}
-	var out []time.Time
-	t := sched.Next(from.Add(-time.Second))
-	for !t.IsZero() && t.Before(to) && len(out) < max {
-		if !t.Before(from) {
-			out = append(out, t)
-		}
-		t = sched.Next(t)
-	}
-	return out, nil
-}
-
-// NextRun returns the next time schedule fires after now, in loc.
-func NextRun(schedule string, loc *time.Location, now time.Time) (time.Time, error) {
-	sched, err := cron.ParseStandard("CRON_TZ=" + loc.String() + " " + schedule)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("schedule %q: %w", schedule, err)
-	}
-	return sched.Next(now).In(loc), nil
 }
