@@ -100,8 +100,8 @@ func (c *Config) checkSource(ps *problems) (dsn Secret) {
 // checkCSV checks the CSV dialect.
 func checkCSV(ps *problems, s *Source) {
 	d := s.Delimiter
-	if utf8.RuneCountInString(d) != 1 || !utf8.ValidString(d) {
-		ps.add("source.delimiter", `%s is not one character; for a tab write "\t"`, quote(d))
+	if len(d) != 1 || d[0] >= utf8.RuneSelf {
+		ps.add("source.delimiter", `%s is not one ASCII character; for a tab write "\t"`, quote(d))
 	} else if d == `"` || d == "\r" || d == "\n" {
 		ps.add("source.delimiter", "%s cannot be a delimiter", quote(d))
 	}

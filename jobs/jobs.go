@@ -114,6 +114,7 @@ func SourceOptions(c *config.Config) sources.Options {
 		Type:      s.Type,
 		Dir:       s.Dir,
 		Path:      s.Path,
+		DSN:       s.DSN.Reveal(),
 		Delimiter: ',',
 		Decimal:   '.',
 		Location:  c.Report.Location,
