@@ -67,10 +67,19 @@ func DateOf(t time.Time) Date {
 	return FromYMD(y, m, d)
 }
 
-// In returns the local midnight that starts d in loc.
+// In returns the first instant of d in loc: its local midnight or, in a zone whose
+// clocks jump over midnight on d (America/Asuncion, America/Santiago and others
+// spring forward at 00:00), the instant of the jump.
 func (d Date) In(loc *time.Location) time.Time {
 	y, m, day := d.YMD()
-	return time.Date(y, m, day, 0, 0, 0, 0, loc)
+	t := time.Date(y, m, day, 0, 0, 0, 0, loc)
+	if DateOf(t) == d {
+		return t
+	}
+	// time.Date moved the missing midnight back into the day before; d starts
+	// where that day's zone offset ends.
+	_, end := t.ZoneBounds()
+	return end
 }
 
 // Weekday returns the day of the week of d.

@@ -414,3 +414,51 @@ func TestRange(t *testing.T) {
 		t.Error("a range contains NoDate")
 	}
 }
+
+// TestBoundsMidnightGap checks zones whose clocks spring forward at midnight, so that
+// some days have no 00:00: such a day starts at the jump (01:00), not at 23:00 the
+// evening before, and an instant just before the jump belongs to the day before, as
+// the day parser says.
+func TestBoundsMidnightGap(t *testing.T) {
+	tests := []struct {
+		zone, label string
+		start, end  string
+		hours       float64
+	}{
+		// Paraguay: 1 October 2023 00:00 −04 → 01:00 −03.
+		{"America/Asuncion", "2023-10", "2023-10-01T01:00:00-03:00", "2023-11-01T00:00:00-03:00", 31*24 - 1},
+		{"America/Asuncion", "2023-09", "2023-09-01T00:00:00-04:00", "2023-10-01T01:00:00-03:00", 30 * 24},
+		{"America/Asuncion", "2023-Q4", "2023-10-01T01:00:00-03:00", "2024-01-01T00:00:00-03:00", 92*24 - 1},
+		// Chile: 3 September 2023 00:00 −04 → 01:00 −03.
+		{"America/Santiago", "2023-09", "2023-09-01T00:00:00-04:00", "2023-10-01T00:00:00-03:00", 30*24 - 1},
+		{"America/Santiago", "2023-W35", "2023-08-28T00:00:00-04:00", "2023-09-04T00:00:00-03:00", 7*24 - 1},
+		{"America/Santiago", "2023-W36", "2023-09-04T00:00:00-03:00", "2023-09-11T00:00:00-03:00", 7 * 24},
+	}
+	for _, tt := range tests {
+		t.Run(tt.zone+" "+tt.label, func(t *testing.T) {
+			loc, err := time.LoadLocation(tt.zone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start, end := mustParse(t, tt.label).Bounds(loc)
+			if got := start.Format(time.RFC3339); got != tt.start {
+				t.Errorf("start = %s, want %s", got, tt.start)
+			}
+			if got := end.Format(time.RFC3339); got != tt.end {
+				t.Errorf("end = %s, want %s", got, tt.end)
+			}
+			if got := end.Sub(start).Hours(); got != tt.hours {
+				t.Errorf("length = %vh, want %vh", got, tt.hours)
+			}
+			// The instant before the start is on the day before, by the day parser too.
+			before := start.Add(-time.Second).UTC().Format("2006-01-02T15:04:05Z")
+			d, err := period.NewDayParser(loc).Parse([]byte(before))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first := period.DateOf(start.In(loc)); d >= first {
+				t.Errorf("%s parses as %v, not before the period's first day %v", before, d, first)
+			}
+		})
+	}
+}
