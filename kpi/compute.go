@@ -170,7 +170,10 @@ func (c *computer) clv(e period.Period) Value {
 	value := new(big.Rat).Mul(aov, big.NewRat(w.SalesCount, w.Buyers))
 	lifespan := c.opt.CLVLifespanYears
 	if lifespan == nil || lifespan.Sign() <= 0 {
-		if w.CustomersStart == 0 || w.CustomersLost == 0 {
+		switch {
+		case w.CustomersStart == 0:
+			return NA(NoTTMStartCustomers)
+		case w.CustomersLost == 0:
 			return NA(NoLifespan)
 		}
 		lifespan = big.NewRat(w.CustomersStart, w.CustomersLost) // 1 / churn_rate(W)

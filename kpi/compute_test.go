@@ -63,7 +63,7 @@ func TestOctoberMeasures(t *testing.T) {
 // buyers C1, C2, C3, C5, C9 = 5: customer_value 302; cohort C1, C2, C6, C7, C9 = 5, lost
 // C7, C9 = 2: lifespan 5/2, clv = 755.
 // For P−1y, W = [2024-11-01, 2025-11-01) has sales but nobody acquired before its start:
-// churn_rate(W) is n/a and no lifespan is configured, so clv is n/a.
+// churn_rate(W) is n/a and no lifespan is configured, so clv is n/a (no customers at the start).
 func TestOctoberKPIs(t *testing.T) {
 	type want struct {
 		value, previous, change, changeRel, yearAgo string
@@ -78,7 +78,7 @@ func TestOctoberKPIs(t *testing.T) {
 		kpi.IDCAC: {"205", "150", "55", "11/30", "90", kpi.StatusMet},
 		// clv 390 / 755 / n/a (see above); change −365, −365/755 = −73/151;
 		// target 500: |390 − 500| = 110 > 50 → missed
-		kpi.IDCLV: {"390", "755", "-365", "-73/151", "n/a:no_lifespan", kpi.StatusMissed},
+		kpi.IDCLV: {"390", "755", "-365", "-73/151", "n/a:no_customers_at_ttm_start", kpi.StatusMissed},
 		// cycle_days / won_deals: 61/2 = 30.5, 0/1 = 0, 30/1 = 30; previous is 0, so no
 		// relative change; target 30, lower is better: 30.5 > 30, gap 0.5 ≤ 3 → near
 		kpi.IDAvgSalesCycleDays: {"61/2", "0", "61/2", noPrev, "30", kpi.StatusNear},
@@ -497,6 +497,12 @@ func TestNotAvailable(t *testing.T) {
 			name: "CLV with no churn and no configured lifespan",
 			ds:   dataset{has: all, orders: clvOrders, customers: loyal},
 			want: map[string]string{kpi.IDCLV: "n/a:no_lifespan"},
+		},
+		{
+			name: "CLV with no customers at the start of the TTM",
+			// both acquired inside the TTM: no cohort to churn from
+			ds:   dataset{has: all, orders: clvOrders, customers: []customerRow{{"CA", "2025-12-01", ""}, {"CB", "2026-01-01", "2026-05-01"}}},
+			want: map[string]string{kpi.IDCLV: "n/a:no_customers_at_ttm_start"},
 		},
 		{
 			name: "CLV with no churn and a configured lifespan",
