@@ -78,6 +78,7 @@ func TestClusterProblems(t *testing.T) {
 		{name: "mysql source variable not set", replace: []string{`type = "csv"`, "type = \"mysql\"\ndsn_env = \"KPIREPORT_TEST_UNSET\"", `dir = "data"`, ""}, key: "source.dsn_env", message: "environment variable KPIREPORT_TEST_UNSET is not set"},
 		{name: "postgres source with dir", replace: []string{`type = "csv"`, "type = \"postgres\"\ndsn_env = \"KPIREPORT_TEST_SOURCE_DSN\""}, key: "source.dir", message: `does not apply to source type "postgres"`},
 		{name: "mysql source with path", replace: []string{`type = "csv"`, "type = \"mysql\"\ndsn_env = \"KPIREPORT_TEST_SOURCE_DSN\"\npath = \"sales.db\"", `dir = "data"`, ""}, key: "source.path", message: `does not apply to source type "mysql"`},
+		{name: "postgres statement_timeout negative", replace: []string{`type = "csv"`, "type = \"postgres\"\ndsn_env = \"KPIREPORT_TEST_SOURCE_DSN\"\nstatement_timeout = \"-1s\"", `dir = "data"`, ""}, key: "source.statement_timeout", message: `-1s is not positive`},
 		{name: "dsn_env with csv", replace: []string{`dir = "data"`, "dir = \"data\"\ndsn_env = \"KPIREPORT_TEST_SOURCE_DSN\""}, key: "source.dsn_env", message: `does not apply to source type "csv"`},
 		{name: "mysql source file override", replace: []string{`type = "csv"`, "type = \"mysql\"\ndsn_env = \"KPIREPORT_TEST_SOURCE_DSN\"", `dir = "data"`, ""}, add: "[source.tables.orders]\nfile = \"o.csv\"", key: "source.tables.orders.file", message: `does not apply to source type "mysql"`},
 	}

@@ -72,6 +72,8 @@ type Source struct {
 	Delimiter string                 `toml:"delimiter"` // csv: one character, default ","; not a quote, CR or LF
 	Decimal   string                 `toml:"decimal"`   // csv: decimal separator "." (default) or ","; must differ from delimiter
 	Tables    map[string]TableSource `toml:"tables"`    // per canonical table overrides, keys: orders customers leads deals spend calls
+	// StatementTimeout limits each query (postgres, mysql); default 10m, must be positive.
+	StatementTimeout Duration `toml:"statement_timeout"`
 	// DSN is read by Load from dsn_env for postgres and mysql; it is never in
 	// the file.
 	DSN Secret `toml:"-"`

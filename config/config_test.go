@@ -337,6 +337,7 @@ func TestProblems(t *testing.T) {
 		{name: "delimiter with sqlite", replace: []string{`type = "csv"`, "type = \"sqlite\"\npath = \"sales.db\"\ndelimiter = \";\"", `dir = "data"`, ""}, key: "source.delimiter", message: `does not apply to source type "sqlite"`},
 		{name: "sqlite file missing", replace: []string{`type = "csv"`, "type = \"sqlite\"\npath = \"no.db\"", `dir = "data"`, ""}, key: "source.path", message: `no.db" does not exist`},
 		{name: "sqlite file not a database", replace: []string{`type = "csv"`, "type = \"sqlite\"\npath = \"not-a-database.db\"", `dir = "data"`, ""}, key: "source.path", message: "is not an SQLite database"},
+		{name: "statement_timeout with csv", replace: []string{`dir = "data"`, "dir = \"data\"\nstatement_timeout = \"1m\""}, key: "source.statement_timeout", message: `does not apply to source type "csv"`},
 		{name: "delimiter two characters", replace: []string{`dir = "data"`, "dir = \"data\"\ndelimiter = \";;\""}, key: "source.delimiter", message: `";;" is not one ASCII character`},
 		{name: "delimiter empty", replace: []string{`dir = "data"`, "dir = \"data\"\ndelimiter = \"\""}, key: "source.delimiter", message: `"" is not one ASCII character`},
 		{name: "delimiter not ASCII", replace: []string{`dir = "data"`, "dir = \"data\"\ndelimiter = \"§\""}, key: "source.delimiter", message: `"§" is not one ASCII character`},

@@ -26,8 +26,8 @@ type sourceType struct {
 var sourceTypes = []sourceType{
 	{name: "csv", required: "dir", keys: []string{"dir", "delimiter", "decimal"}, tableKeys: []string{"file"}},
 	{name: "sqlite", required: "path", keys: []string{"path"}, tableKeys: []string{"table", "query"}},
-	{name: "postgres", required: "dsn_env", keys: []string{"dsn_env"}, tableKeys: []string{"table", "query"}},
-	{name: "mysql", required: "dsn_env", keys: []string{"dsn_env"}, tableKeys: []string{"table", "query"}},
+	{name: "postgres", required: "dsn_env", keys: []string{"dsn_env", "statement_timeout"}, tableKeys: []string{"table", "query"}},
+	{name: "mysql", required: "dsn_env", keys: []string{"dsn_env", "statement_timeout"}, tableKeys: []string{"table", "query"}},
 }
 
 func findSourceType(name string) (sourceType, bool) {
@@ -52,7 +52,11 @@ type field struct{ key, value string }
 
 // fields are the [source] settings besides type and tables, in file order.
 func (s *Source) fields() []field {
-	return []field{{"dir", s.Dir}, {"path", s.Path}, {"dsn_env", s.DSNEnv}, {"delimiter", s.Delimiter}, {"decimal", s.Decimal}}
+	var timeout string
+	if s.StatementTimeout.Duration != 0 {
+		timeout = s.StatementTimeout.String()
+	}
+	return []field{{"dir", s.Dir}, {"path", s.Path}, {"dsn_env", s.DSNEnv}, {"delimiter", s.Delimiter}, {"decimal", s.Decimal}, {"statement_timeout", timeout}}
 }
 
 func (t *TableSource) fields() []field {
@@ -88,6 +92,9 @@ func (c *Config) checkSource(ps *problems) (dsn Secret) {
 		}
 		if s.Path != "" && slices.Contains(st.keys, "path") {
 			checkSQLite(ps, "source.path", c.abs(s.Path))
+		}
+		if s.StatementTimeout.Duration < 0 && slices.Contains(st.keys, "statement_timeout") {
+			ps.add("source.statement_timeout", "%s is not positive", s.StatementTimeout)
 		}
 		if s.DSNEnv != "" && slices.Contains(st.keys, "dsn_env") {
 			dsn = readEnv(ps, "source.dsn_env", s.DSNEnv, "DSN")

@@ -76,6 +76,15 @@ func TestDatabaseSource(t *testing.T) {
 			if res.code != 1 || !strings.Contains(res.stderr, "ACME_SALES_DSN") {
 				t.Errorf("without ACME_SALES_DSN: exit %d, stderr %q; want 1 and the variable named", res.code, res.stderr)
 			}
+
+			// source.statement_timeout reaches the database: 1ms cancels the queries.
+			editConfig(t, dbCfg, "dsn_env = \"ACME_SALES_DSN\"", "dsn_env = \"ACME_SALES_DSN\"\nstatement_timeout = \"1ms\"")
+			res = kpireport(t, env, args...)
+			// PostgreSQL: "canceling statement due to statement timeout"; MariaDB:
+			// "max_statement_time exceeded"; MySQL: "maximum statement execution time exceeded".
+			if res.code != 1 || !strings.Contains(strings.ToLower(res.stderr), "statement") {
+				t.Errorf("with statement_timeout = 1ms: exit %d, stderr %q; want 1 and a timeout", res.code, res.stderr)
+			}
 		})
 	}
 }

@@ -111,14 +111,15 @@ func (r *Runner) options(job *config.Job) kpi.Options {
 func SourceOptions(c *config.Config) sources.Options {
 	s := c.Source
 	opt := sources.Options{
-		Type:      s.Type,
-		Dir:       s.Dir,
-		Path:      s.Path,
-		DSN:       s.DSN.Reveal(),
-		Delimiter: ',',
-		Decimal:   '.',
-		Location:  c.Report.Location,
-		Tables:    make(map[string]sources.Table, len(s.Tables)),
+		Type:             s.Type,
+		Dir:              s.Dir,
+		Path:             s.Path,
+		DSN:              s.DSN.Reveal(),
+		StatementTimeout: s.StatementTimeout.Duration, // 0: the source's default
+		Delimiter:        ',',
+		Decimal:          '.',
+		Location:         c.Report.Location,
+		Tables:           make(map[string]sources.Table, len(s.Tables)),
 	}
 	if s.Delimiter != "" {
 		opt.Delimiter = s.Delimiter[0]

@@ -59,6 +59,9 @@ type Options struct {
 	// from the environment variable that source.dsn_env names. It may hold a
 	// password: never log it or put it in an error.
 	DSN string
+	// StatementTimeout limits each statement of a database source (postgres, mysql).
+	// Default: the source package's StatementTimeout.
+	StatementTimeout time.Duration
 }
 
 // Table overrides where one canonical table is read from.

@@ -60,7 +60,7 @@ func OpenDSN(opt sources.Options, dsn string) (*sqlagg.Source, error) {
 		Dialect:          Dialect{},
 		DB:               sql.OpenDB(connector),
 		Options:          opt,
-		StatementTimeout: StatementTimeout,
+		StatementTimeout: cmp.Or(opt.StatementTimeout, StatementTimeout),
 		Secrets:          secrets(dsn, cfg.Passwd),
 	})
 }

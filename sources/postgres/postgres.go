@@ -53,7 +53,7 @@ func OpenDSN(opt sources.Options, dsn string) (*sqlagg.Source, error) {
 		Dialect:          Dialect{},
 		DB:               stdlib.OpenDB(*cfg),
 		Options:          opt,
-		StatementTimeout: StatementTimeout,
+		StatementTimeout: cmp.Or(opt.StatementTimeout, StatementTimeout),
 		Secrets:          secrets(dsn, cfg.Password),
 	})
 }
