@@ -36,7 +36,8 @@ type Source interface {
 // Options say where the data is and how to read it. Options must not be printed:
 // DSN may hold a password.
 type Options struct {
-	// Type is the kind of source: "csv" or "sqlite".
+	// Type is the kind of source: "csv", "sqlite", "postgres" or "mysql" (the
+	// registered ones, see Register).
 	Type string
 	// Dir is the folder of the CSV files (csv).
 	Dir string

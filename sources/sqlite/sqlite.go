@@ -12,9 +12,10 @@
 // its own, into an aggregator of its own; the aggregators are merged at the end. A bad
 // row is still numbered by its position in the whole table, in rowid order.
 //
-// The whole computation runs in Go. Pushing the aggregation down into SQL is a later
-// step: a Source can then answer Load with queries per window instead of streaming the
-// rows, behind the same interface.
+// The aggregation runs in Go, in this process, not in SQL as for PostgreSQL and MySQL
+// (package sqlagg): SQLite is embedded, so there is no server to push it to; the rows
+// are read by the same process either way, and here on all cores into the engine's
+// aggregators. A query is bounded by the run's context (the job's timeout).
 package sqlite
 
 import (
