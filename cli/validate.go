@@ -2,22 +2,28 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 
+	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/jobs"
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/period"
+	"github.com/kpireport/kpireport/reports"
 )
 
 var validateCmd = &command{
 	name:    "validate",
-	summary: "check a config and that every table of its data source loads",
+	summary: "check a config, its report templates and that every table of its data source loads",
 	usage:   "validate --config FILE",
 	help: `
-Checks the config (every problem at once, with its key path), then reads every table
-of the data source and checks every row against the data contract (docs/kpis.md).
-Exits 0 when all is well, 1 with each problem on its own line otherwise.`,
+Checks the config (every problem at once, with its key path), loads the report
+template of every job (the built-in ones, or their replacements in
+report.template_dir), then reads every table of the data source and checks every row
+against the data contract (docs/kpis.md). A broken template is reported with its
+file and line. Exits 0 when all is well, 1 with each problem on its own line
+otherwise.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		return func(ctx context.Context, e *env, args []string) error {
@@ -25,15 +31,36 @@ Exits 0 when all is well, 1 with each problem on its own line otherwise.`,
 			if err != nil {
 				return err
 			}
+			tmplErr := checkTemplates(cfg)
 			runner := &jobs.Runner{Config: cfg, Logger: e.logger()}
 			// Every row is parsed and checked whatever the plan; the plan only decides
 			// which windows are summed.
 			p := period.LastComplete(period.Month, runner.Clock(), cfg.Report.Location)
-			if _, err := runner.Load(ctx, kpi.NewPlan(p)); err != nil {
+			_, loadErr := runner.Load(ctx, kpi.NewPlan(p))
+			if err := errors.Join(tmplErr, loadErr); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "%s: config ok, %s source loads (%d jobs)\n", cfg.Path, cfg.Source.Type, len(cfg.Jobs))
+			fmt.Fprintf(e.stdout, "%s: config ok, templates ok, %s source loads (%d jobs)\n", cfg.Path, cfg.Source.Type, len(cfg.Jobs))
 			return nil
 		}
 	},
+}
+
+// checkTemplates loads the report template of every job as a run would, with the
+// config's template_dir, so that a broken template is found now rather than at the
+// job's next run. Each problem is reported once, naming the first job that has it.
+func checkTemplates(cfg *config.Config) error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, job := range cfg.Jobs {
+		kind, err := period.ParseKind(job.Period)
+		if err != nil {
+			continue // the config's validation has reported it
+		}
+		if _, err := reports.LoadTemplate(cfg.Report.TemplateDir, job.Template, kind); err != nil && !seen[err.Error()] {
+			seen[err.Error()] = true
+			errs = append(errs, fmt.Errorf("jobs[%s]: %w", job.Name, err))
+		}
+	}
+	return errors.Join(errs...)
 }

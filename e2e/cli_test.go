@@ -167,6 +167,30 @@ func TestCLI(t *testing.T) {
 		}
 	})
 
+	t.Run("validate broken template", func(t *testing.T) {
+		t.Parallel()
+		cfg := demoCompany(t, "csv")
+		dir := filepath.Join(filepath.Dir(cfg), "tpl")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		month := "title = { en = \"Report\", nl = \"Rapport\" }\n\n[intro]\n" +
+			"en = \"\"\"First line \\\n  then {{.Strat}}\"\"\"\nnl = \"x\"\n\n[[section]]\nkind = \"cards\"\n"
+		if err := os.WriteFile(filepath.Join(dir, "month.toml"), []byte(month), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		editConfig(t, cfg, "[report]\n", "[report]\ntemplate_dir = \"tpl\"\n")
+		res := kpireport(t, nil, "validate", "--config", cfg)
+		if res.code != 1 {
+			t.Fatalf("validate with a broken template: want exit 1, got %s", res)
+		}
+		for _, want := range []string{"jobs[monthly]", filepath.Join(dir, "month.toml") + " line 5 (intro.en)", "can't evaluate field Strat"} {
+			if !strings.Contains(res.stderr, want) {
+				t.Errorf("validate with a broken template: stderr does not name %s:\n%s", want, res.stderr)
+			}
+		}
+	})
+
 	t.Run("next", func(t *testing.T) {
 		t.Parallel()
 		cfg := demoCompany(t, "csv")

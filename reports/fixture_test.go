@@ -16,8 +16,10 @@ import (
 )
 
 // The fixture: a monthly report on October 2026 for a company whose measures vary by
-// window, with some KPIs n/a (no spend data; no deals won in September; no leads in
-// May) and rep and region names that look like formulas.
+// window, with some KPIs n/a (no spend data; no deals won in September and in
+// October 2025; no leads in May) and rep and region names that look like formulas.
+// It was generated at 06:00 UTC, 07:00 in Amsterdam: a time not shown in the
+// report's zone shows.
 var (
 	fixturePeriod  = period.Period{Kind: period.Month, Year: 2026, N: 10}
 	fixtureCompany = "Voorbeeld & Zonen B.V."
@@ -51,10 +53,13 @@ func fixtureReportFor(t testing.TB, p period.Period, lang string) *kpi.Report {
 	for _, w := range plan.Windows {
 		data.Windows[w] = fixtureMeasures(w)
 	}
-	// n/a on purpose: no deals won in the previous period, no leads five periods ago.
-	data.Windows[p.Prev().Range()].WonDeals = 0
-	data.Windows[p.Prev().Range()].WonValue = money.Sum{}
-	data.Windows[p.Prev().Range()].CycleDays = 0
+	// n/a on purpose: no deals won in the previous period and a year ago, no leads
+	// five periods ago.
+	for _, w := range []period.Range{p.Prev().Range(), p.YearAgo().Range()} {
+		data.Windows[w].WonDeals = 0
+		data.Windows[w].WonValue = money.Sum{}
+		data.Windows[w].CycleDays = 0
+	}
 	data.Windows[p.Add(-5).Range()].LeadsCreated = 0
 	data.Windows[p.Add(-5).Range()].LeadsConverted = 0
 
@@ -86,7 +91,7 @@ func fixtureReportFor(t testing.TB, p period.Period, lang string) *kpi.Report {
 	rep.Company = fixtureCompany
 	rep.Currency = "EUR"
 	rep.Lang = lang
-	rep.GeneratedAt = time.Date(2026, 11, 1, 7, 0, 0, 0, loc)
+	rep.GeneratedAt = time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC)
 	return rep
 }
 

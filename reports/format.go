@@ -255,11 +255,14 @@ func expandFilename(tmpl string, rep *kpi.Report) string {
 }
 
 // sanitizeFilename makes s safe as a file's base name on any system: path separators,
-// characters Windows forbids and control characters become "_", ".." becomes ".",
-// and leading dots and surrounding spaces go. An empty result is "report".
+// characters Windows forbids, control characters and invisible format characters
+// (such as U+202E, which shows the rest of a name backwards) become "_", ".." becomes
+// ".", and leading dots and surrounding spaces go. A name Windows reserves for a
+// device (CON, NUL, COM1, LPT1, ..., with any extension) gets a leading "_". An
+// empty result is "report".
 func sanitizeFilename(s string) string {
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || unicode.IsControl(r) || strings.ContainsRune(`/\<>:"|?*`, r) {
+		if r < 0x20 || r == 0x7f || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || strings.ContainsRune(`/\<>:"|?*`, r) {
 			return '_'
 		}
 		return r
@@ -272,8 +275,31 @@ func sanitizeFilename(s string) string {
 	if s == "" {
 		return "report"
 	}
+	if windowsReserved(s) {
+		s = "_" + s
+	}
 	if len(s) > 200 {
 		s = strings.ToValidUTF8(s[:200], "")
 	}
 	return s
+}
+
+// windowsReserved reports whether Windows reads the file name s as a device: CON,
+// PRN, AUX, NUL, CONIN$, CONOUT$, COM1 to COM9 or LPT1 to LPT9 (also with ¹, ² or ³),
+// in any case, before the first dot and ignoring trailing spaces ("nul.xlsx", "Com1 ").
+func windowsReserved(s string) bool {
+	stem, _, _ := strings.Cut(s, ".")
+	stem = strings.ToUpper(strings.TrimRight(stem, " "))
+	switch stem {
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
+		return true
+	}
+	if len(stem) < 4 || stem[:3] != "COM" && stem[:3] != "LPT" {
+		return false
+	}
+	switch stem[3:] {
+	case "1", "2", "3", "4", "5", "6", "7", "8", "9", "¹", "²", "³":
+		return true
+	}
+	return false
 }

@@ -128,6 +128,25 @@ func TestSanitizeFilename(t *testing.T) {
 		{"{{company}}", " .hidden. ", "hidden"},
 		{"{{company}}{{job}}", "", "monthly"},
 		{"{{company}}", "Ëlise & Zoon", "Ëlise & Zoon"},
+		// Windows device names, with or without an extension, in any case.
+		{"{{company}}", "CON", "_CON"},
+		{"{{company}}", "nul", "_nul"},
+		{"{{company}}", "Aux.backup", "_Aux.backup"},
+		{"{{company}}", "prn .x", "_prn .x"},
+		{"{{company}}", "COM1", "_COM1"},
+		{"{{company}}", "com9.tar", "_com9.tar"},
+		{"{{company}}", "LPT5 ", "_LPT5"},
+		{"{{company}}", "LPT²", "_LPT²"},
+		{"{{company}}", "conout$", "_conout$"},
+		{"{{company}}-{{period}}", "CON", "CON-2026-10"},
+		{"{{company}}", "COM10", "COM10"},
+		{"{{company}}", "COM0", "COM0"},
+		{"{{company}}", "CONSULT", "CONSULT"},
+		{"{{company}}", "LPT", "LPT"},
+		// Invisible format characters: bidi overrides, zero width space, BOM.
+		{"{{company}}", "invoice\u202Efdp.exe", "invoice_fdp.exe"},
+		{"{{company}}", "a\u200Bb\u2066c\uFEFF", "a_b_c_"},
+		{"{{company}}", "\u202Dcon", "_con"},
 	}
 	for _, tt := range tests {
 		r := *rep

@@ -146,6 +146,44 @@ func (t *Template) betterLabel(lang string, b kpi.Better) string {
 	return t.label(lang, "better_"+b.String())
 }
 
+// naNote is one reason a KPI is n/a, with the periods it is n/a in for that reason.
+type naNote struct {
+	whens  []string // "This period", "Previous period (September 2026)", ...
+	reason kpi.Reason
+}
+
+// naNotes returns why r is n/a in the report's period, the previous period and the
+// year-ago period: one note per distinct reason, in that order. The PDF's notes and
+// the Summary sheet's note column both show them, so neither leaves an n/a unexplained.
+func (t *Template) naNotes(rep *kpi.Report, f locale.Format, r kpi.Result) []naNote {
+	var notes []naNote
+	for _, v := range []struct {
+		when  string
+		value kpi.Value
+	}{
+		{t.label(rep.Lang, "note_value"), r.Value},
+		{t.label(rep.Lang, "note_previous", "period", f.Period(rep.Period.Prev())), r.Previous},
+		{t.label(rep.Lang, "note_year_ago", "period", f.Period(rep.Period.YearAgo())), r.YearAgo},
+	} {
+		if v.value.OK() {
+			continue
+		}
+		i := slices.IndexFunc(notes, func(n naNote) bool { return n.reason == v.value.Reason })
+		if i < 0 {
+			notes = append(notes, naNote{reason: v.value.Reason})
+			i = len(notes) - 1
+		}
+		notes[i].whens = append(notes[i].whens, v.when)
+	}
+	return notes
+}
+
+// text returns the note as the reports print it: "Previous period (September 2026) /
+// Year ago (October 2025): n/a, no deals won in the period".
+func (n naNote) text(lang string, f locale.Format) string {
+	return strings.Join(n.whens, " / ") + ": " + f.NA() + ", " + n.reason.Text(lang)
+}
+
 // definitions are the KPI and measure definitions of a definitions.toml.
 type definitions struct {
 	KPI     map[string]map[string]kpiDefinition     `toml:"kpi"`     // id → lang →

@@ -136,18 +136,19 @@ func (d *pdfDoc) card(x, y float64, r kpi.Result) {
 	if !r.Change.OK() {
 		change = d.loc.NA()
 	}
-	d.textColor(c)
-	d.fit("B", 7.2, 6.2, change, inner-(tx-left))
-	d.text(tx, lineY, change)
-	cw := pdf.GetStringWidth(change)
 	prev := d.t.label(d.lang, "vs_previous", "value", d.loc.Value(r.Previous, r.Def.Unit))
-	d.font("", 6.8)
-	d.textColor(faintColor)
-	if tx+cw+2+pdf.GetStringWidth(prev) <= left+inner {
-		d.text(tx+cw+2, lineY, prev)
+	l := d.changeLayout(change, prev, left+inner-tx)
+	d.textColor(c)
+	d.font("B", l.changeSize)
+	d.text(tx, lineY, change)
+	if l.together {
+		d.font("", l.prevSize)
+		d.textColor(faintColor)
+		d.text(tx+l.prevX, lineY, prev)
 	}
 
-	// Last line: the target, the sales count, or why there is no change.
+	// Last line: the previous value when it did not fit beside the change, then the
+	// target, the sales count, or why there is no change.
 	var note string
 	switch {
 	case r.Target != nil:
@@ -157,11 +158,65 @@ func (d *pdfDoc) card(x, y float64, r kpi.Result) {
 	case !r.Change.OK():
 		note = r.Change.Reason.Text(d.lang)
 	}
+	if !l.together {
+		// The previous value is never cut short; the note after it may be.
+		last := prev
+		if note != "" {
+			last += cardSep + note
+		}
+		d.fit("", cardNoteSize, cardMinSize, last, inner)
+		d.textColor(faintColor)
+		d.text(left, lineY+3.4, prev)
+		if note == "" {
+			return
+		}
+		at := left + d.pdf.GetStringWidth(prev)
+		d.textColor(mutedColor)
+		d.text(at, lineY+3.4, d.ellipsis(cardSep+note, left+inner-at))
+		return
+	}
 	if note != "" {
-		d.font("", 6.6)
+		d.font("", cardNoteSize)
 		d.textColor(mutedColor)
 		d.text(left, lineY+3.4, d.ellipsis(note, inner))
 	}
+}
+
+// Type sizes of a card's last two lines, in points.
+const (
+	cardChangeSize = 7.2  // the change
+	cardPrevSize   = 6.8  // the previous value beside it
+	cardShrink     = 0.88 // the change line shrinks to this share of its size to fit
+	cardNoteSize   = 6.6  // the last line: target, sales count or reason
+	cardMinSize    = 5.6  // the last line, and a change alone, shrink to this to fit
+	cardSep        = " · "
+)
+
+// changeLine is how a card's change and previous value are set.
+type changeLine struct {
+	changeSize float64 // the change's size in points (bold)
+	together   bool    // the previous value fits beside the change
+	prevSize   float64 // its size when together
+	prevX      float64 // where it starts, from the change's start in mm, when together
+}
+
+// changeLayout sets the change and, beside it, the previous value in w mm: both
+// smaller, down to cardShrink of their size, when that makes them fit. When they do
+// not fit together the change keeps the line, as large as fits, and the previous
+// value goes to the card's last line.
+func (d *pdfDoc) changeLayout(change, prev string, w float64) changeLine {
+	for s := 1.0; s >= cardShrink-1e-9; s -= 0.02 {
+		d.font("B", s*cardChangeSize)
+		cw := d.pdf.GetStringWidth(change)
+		d.font("", s*cardPrevSize)
+		gap := 2 * s
+		if cw+gap+d.pdf.GetStringWidth(prev) <= w {
+			return changeLine{changeSize: s * cardChangeSize, together: true, prevSize: s * cardPrevSize, prevX: cw + gap}
+		}
+	}
+	d.fit("B", cardChangeSize, cardMinSize, change, w)
+	size, _ := d.pdf.GetFontSize()
+	return changeLine{changeSize: size}
 }
 
 // arrow draws a filled triangle centred on x, y pointing up (sign > 0) or down.

@@ -169,25 +169,9 @@ func (d *pdfDoc) tableHeader(headers []string, widths []float64, size float64) {
 func (d *pdfDoc) notes(title string) {
 	type note struct{ name, text string }
 	var notes []note
-	prev := d.t.label(d.lang, "note_previous", "period", d.loc.Period(d.rep.Period.Prev()))
-	yearAgo := d.t.label(d.lang, "note_year_ago", "period", d.loc.Period(d.rep.Period.YearAgo()))
 	for _, r := range d.rep.KPIs {
-		var reasons []kpi.Reason
-		whens := map[kpi.Reason][]string{}
-		for _, v := range []struct {
-			when  string
-			value kpi.Value
-		}{{d.t.label(d.lang, "note_value"), r.Value}, {prev, r.Previous}, {yearAgo, r.YearAgo}} {
-			if v.value.OK() {
-				continue
-			}
-			if _, seen := whens[v.value.Reason]; !seen {
-				reasons = append(reasons, v.value.Reason)
-			}
-			whens[v.value.Reason] = append(whens[v.value.Reason], v.when)
-		}
-		for _, reason := range reasons {
-			notes = append(notes, note{r.Def.Name(d.lang), strings.Join(whens[reason], " / ") + ": " + d.loc.NA() + ", " + reason.Text(d.lang)})
+		for _, n := range d.t.naNotes(d.rep, d.loc, r) {
+			notes = append(notes, note{r.Def.Name(d.lang), n.text(d.lang, d.loc)})
 		}
 	}
 	d.sectionTitle(title, 12)

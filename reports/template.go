@@ -331,17 +331,27 @@ type text struct {
 // value defined and one with every value n/a, so that a misspelt field or KPI id is
 // found when the template is loaded.
 func (t *text) UnmarshalText(b []byte) error {
-	tm, err := template.New("t").Option("missingkey=error").Parse(string(b))
+	tm, err := parseText(string(b))
 	if err != nil {
-		return templateLineError(err)
-	}
-	for _, data := range sampleData() {
-		if err := tm.Execute(io.Discard, data); err != nil {
-			return templateLineError(err)
-		}
+		return err
 	}
 	t.tmpl = tm
 	return nil
+}
+
+// parseText parses s as a text/template and executes it on the sample reports; an
+// error says the line of s.
+func parseText(s string) (*template.Template, error) {
+	tm, err := template.New("t").Option("missingkey=error").Parse(s)
+	if err != nil {
+		return nil, templateLineError(err)
+	}
+	for _, data := range sampleData() {
+		if err := tm.Execute(io.Discard, data); err != nil {
+			return nil, templateLineError(err)
+		}
+	}
+	return tm, nil
 }
 
 var tmplErrLine = regexp.MustCompile(`^template: t:(\d+)(?::\d+)?: (?:executing "t" at <[^>]*>: )?`)
@@ -367,14 +377,11 @@ func fileError(file string, src []byte, err error) error {
 	}
 	line, msg := pe.Position.Line, pe.Message
 	if m := relLine.FindStringSubmatch(msg); m != nil {
-		// A template error: its line within the string, from the line of the key.
+		// A template error: its line within the string, made a line of the file.
 		n, _ := strconv.Atoi(m[1])
-		start, nextLine := valueStart(src, line, pe.LastKey)
-		line = start + n - 1
-		if nextLine {
-			line++
-		}
-		msg = "template: " + msg[len(m[0]):]
+		msg = msg[len(m[0]):]
+		line = templateFileLine(src, line, pe.LastKey, n, msg)
+		msg = "template: " + msg
 	}
 	if pe.LastKey != "" {
 		return fmt.Errorf("%w: %s line %d (%s): %s", ErrTemplate, file, line, pe.LastKey, msg)
@@ -382,27 +389,163 @@ func fileError(file string, src []byte, err error) error {
 	return fmt.Errorf("%w: %s line %d: %s", ErrTemplate, file, line, msg)
 }
 
-// valueStart returns the line where the string value of key starts, given line, a
-// line of the value (the decoder reports where a multi-line string ends), and whether
-// its text starts on the next line: a multi-line string opened at the end of its
-// line, whose first newline TOML drops.
-func valueStart(src []byte, line int, key string) (start int, nextLine bool) {
-	name := regexp.QuoteMeta(key[strings.LastIndexByte(key, '.')+1:])
-	lines := bytes.Split(src, []byte("\n"))
-	if line < 1 || line > len(lines) {
-		return line, false
+// templateFileLine returns the line of src that holds line n of the text/template in
+// the string value of key, whose error is msg; the decoder reported it at line, a
+// line of the value (a multi-line string is reported where it ends).
+//
+// TOML changes lines: a multi-line string drops a newline right after its opening
+// quotes, a line ending in a backslash is joined with the next non-blank one, and an
+// escaped \n is a newline within one line of the file. So the string is decoded
+// again with its lines laid out as in the file and the template tried on that: the
+// line of the same error there is its line in the file. Should the layout not give
+// the same error (a line-ending backslash inside a quoted string of an action), line
+// n maps to the line of the file where it starts.
+func templateFileLine(src []byte, line int, key string, n int, msg string) int {
+	open, raw, ok := stringValue(src, line, key)
+	if !ok {
+		return line
 	}
-	if regexp.MustCompile(`(?:^|[\s{,])["']?`+name+`["']?\s*=\s*("|')`).Match(lines[line-1]) &&
-		!bytes.Contains(lines[line-1], []byte(`"""`)) && !bytes.Contains(lines[line-1], []byte(`'''`)) {
-		return line, false // a one-line string
-	}
-	open := regexp.MustCompile(`^\s*["']?` + name + `["']?\s*=\s*("""|''')(.*)$`)
-	for i := line; i >= 1; i-- {
-		if m := open.FindSubmatch(lines[i-1]); m != nil {
-			return i, len(bytes.TrimSpace(m[2])) == 0
+	layout, starts := decodeLayout(raw)
+	if _, err := parseText(layout); err != nil {
+		if m := relLine.FindStringSubmatch(err.Error()); m != nil && err.Error()[len(m[0]):] == msg {
+			k, _ := strconv.Atoi(m[1])
+			return open + k - 1
 		}
 	}
-	return line, false
+	if n >= 1 && n <= len(starts) {
+		return open + starts[n-1]
+	}
+	return open + n - 1
+}
+
+// stringValue finds the string value of key that the decoder reported at line, a
+// line of the value, and returns the line where it opens and src from its opening
+// quotes on.
+func stringValue(src []byte, line int, key string) (open int, raw []byte, ok bool) {
+	name := regexp.QuoteMeta(key[strings.LastIndexByte(key, '.')+1:])
+	re := regexp.MustCompile(`(?:^|[\s{,.])["']?` + name + `["']?\s*=\s*("""|'''|"|')`)
+	lines := bytes.SplitAfter(src, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return 0, nil, false
+	}
+	offsets := make([]int, len(lines)) // where each line starts in src
+	for i := 1; i < len(lines); i++ {
+		offsets[i] = offsets[i-1] + len(lines[i-1])
+	}
+	for i := line; i >= 1; i-- {
+		if m := re.FindSubmatchIndex(lines[i-1]); m != nil {
+			return i, src[offsets[i-1]+m[2]:], true
+		}
+	}
+	return 0, nil, false
+}
+
+// decodeLayout decodes the TOML string that raw starts with (at its opening quotes)
+// as a TOML decoder does, except for its lines: each newline of the file is a newline
+// of the layout, and no other is (an escaped \n becomes a space). starts[i] is the
+// line of the file, counted from the opening quotes' line as 0, where line i+1 of the
+// decoded string starts.
+func decodeLayout(raw []byte) (layout string, starts []int) {
+	delim := `"`
+	for _, d := range []string{`"""`, `'''`, `"`, `'`} {
+		if bytes.HasPrefix(raw, []byte(d)) {
+			delim = d
+			break
+		}
+	}
+	multi, literal := len(delim) == 3, delim[0] == '\''
+	s := raw[len(delim):]
+	var b strings.Builder
+	line := 0
+	if multi {
+		// A newline right after the opening quotes is not part of the string.
+		if rest, ok := bytes.CutPrefix(bytes.TrimPrefix(s, []byte("\r")), []byte("\n")); ok {
+			s = rest
+			line++
+			b.WriteByte('\n')
+		}
+	}
+	starts = []int{line}
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case bytes.HasPrefix(s[i:], []byte(delim)):
+			if multi { // up to two quotes before the closing ones are in the string
+				q := 3
+				for q < 5 && i+q < len(s) && s[i+q] == delim[0] {
+					q++
+				}
+				b.WriteString(strings.Repeat(delim[:1], q-3))
+			}
+			return b.String(), starts
+		case c == '\n':
+			line++
+			b.WriteByte('\n')
+			starts = append(starts, line)
+			i++
+		case c != '\\' || literal:
+			b.WriteByte(c)
+			i++
+		default:
+			i = decodeEscape(s, i, multi, &b, &line, &starts)
+		}
+	}
+	return b.String(), starts
+}
+
+// decodeEscape decodes the escape at s[i] (a backslash) into b and returns where
+// decoding goes on. A line-ending backslash of a multi-line string swallows the
+// white space and newlines after it: in the layout they stay newlines, and line
+// counts them. An escaped newline starts a new line of the string on the same line
+// of the file.
+func decodeEscape(s []byte, i int, multi bool, b *strings.Builder, line *int, starts *[]int) int {
+	j := i + 1
+	for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r') {
+		j++
+	}
+	if multi && j < len(s) && s[j] == '\n' {
+		for ; j < len(s) && strings.IndexByte(" \t\r\n", s[j]) >= 0; j++ {
+			if s[j] == '\n' {
+				*line++
+				b.WriteByte('\n')
+			}
+		}
+		return j
+	}
+	if i+1 >= len(s) {
+		return len(s)
+	}
+	hex := 0
+	switch e := s[i+1]; e {
+	case 'n':
+		b.WriteByte(' ')
+		*starts = append(*starts, *line)
+	case 't':
+		b.WriteByte('\t')
+	case 'b':
+		b.WriteByte('\b')
+	case 'f':
+		b.WriteByte('\f')
+	case 'r':
+		b.WriteByte('\r')
+	case 'e':
+		b.WriteByte(0x1b)
+	case 'x':
+		hex = 2
+	case 'u':
+		hex = 4
+	case 'U':
+		hex = 8
+	default: // \" and \\
+		b.WriteByte(e)
+	}
+	if hex > 0 && i+2+hex <= len(s) {
+		if r, err := strconv.ParseUint(string(s[i+2:i+2+hex]), 16, 32); err == nil {
+			b.WriteRune(rune(r))
+		}
+		return i + 2 + hex
+	}
+	return i + 2
 }
 
 // undecoded returns an error for the first key of src that the decoder did not use.

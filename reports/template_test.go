@@ -157,9 +157,18 @@ kind = "cards"
 		{"label placeholder", "labels.toml", "", "labels.toml line 62: label en.generated has the placeholders {tijd}; it needs {time}"},
 		{"label missing", "labels.toml", "", "labels.toml: [nl] has no label total"},
 		{"definitions", "definitions.toml", "", `definitions.toml line 6: unknown KPI "revenu"`},
+		// Line-ending backslashes join lines of a multi-line string: the built-in
+		// intro is one line of template spread over four lines of the file.
+		{"field after continuations", "month.toml", "", "month.toml line 23 (intro.en): template: can't evaluate field Strat"},
+		{"syntax after continuations", "month.toml", "", "month.toml line 28 (intro.nl): template: missing value for if"},
+		{"continuation and blank lines", "month.toml", ok + "[intro]\nen = \"\"\"\\\n\n  First {{.Period}} \\\n\n\n  then {{.Strat}}\nlast\"\"\"\n", "month.toml line 10 (intro.en): template: can't evaluate field Strat"},
+		{"escaped newline", "month.toml", "title = { en = \"Report\\n\\n{{.Compnay}}\", nl = \"x\" }\n[[section]]\nkind = \"cards\"\n", "month.toml line 1 (title.en): template: can't evaluate field Compnay"},
+		{"continuation in a quoted string", "month.toml", ok + "[intro]\nen = \"\"\"{{.KPI \"reve\\\nnue\"}}\n{{.Strat}}\"\"\"\n", "month.toml line 7 (intro.en): template: can't evaluate field Strat"},
+		{"literal string", "month.toml", ok + "[intro]\nen = '''\nFirst \\\n{{.Strat}}'''\n", "month.toml line 7 (intro.en): template: can't evaluate field Strat"},
 	}
 	labels, _ := fs.ReadFile(templates.FS, "labels.toml")
 	defs, _ := fs.ReadFile(templates.FS, "definitions.toml")
+	month, _ := fs.ReadFile(templates.FS, "month.toml")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			content := tt.content
@@ -170,6 +179,10 @@ kind = "cards"
 				content = strings.Replace(string(labels), "\ntotal = \"Totaal\"\n", "\n", 1)
 			case "definitions":
 				content = strings.Replace(string(defs), "[kpi.revenue.en]", "[kpi.revenu.en]", 1)
+			case "field after continuations":
+				content = replaceOnLine(t, string(month), 23, "The figures cover {{.Start}}", "The figures cover {{.Strat}}")
+			case "syntax after continuations":
+				content = replaceOnLine(t, string(month), 28, "Verschillen zijn", "{{if}} Verschillen zijn")
 			}
 			dir := writeFiles(t, map[string]string{tt.file: content})
 			_, err := LoadTemplate(dir, "month", period.Month)
@@ -182,6 +195,17 @@ kind = "cards"
 			}
 		})
 	}
+}
+
+// replaceOnLine replaces old, which must be on line n of s, with new.
+func replaceOnLine(t *testing.T, s string, n int, old, new string) string {
+	t.Helper()
+	lines := strings.Split(s, "\n")
+	if n > len(lines) || !strings.Contains(lines[n-1], old) {
+		t.Fatalf("line %d of the template does not contain %q; the built-in template changed?", n, old)
+	}
+	lines[n-1] = strings.Replace(lines[n-1], old, new, 1)
+	return strings.Join(lines, "\n")
 }
 
 func TestTemplateNames(t *testing.T) {

@@ -183,6 +183,7 @@ func (b *workbook) textStyle(kind string) int {
 			s.Font = xfont(excelize.Font{Bold: true})
 		case "note":
 			s.Font = xfont(excelize.Font{Italic: true, Color: colorMuted})
+			s.Alignment.WrapText = true // a KPI n/a in three periods has a long note
 		case "wrap":
 			s.Alignment.WrapText = true
 		case "status":
@@ -399,14 +400,12 @@ func (b *workbook) summaryRow(r kpi.Result, n int) []any {
 	return row
 }
 
-// summaryNote explains a Summary row: why a value is n/a, the sales count beside
-// gross sales.
+// summaryNote explains a Summary row: why each empty value, previous value or
+// year-ago value is n/a, and the sales count beside gross sales.
 func (b *workbook) summaryNote(r kpi.Result) string {
 	var parts []string
-	if !r.Value.OK() {
-		parts = append(parts, r.Value.Reason.Text(b.lang))
-	} else if !r.Previous.OK() {
-		parts = append(parts, b.label("note_previous", "period", b.loc.Period(b.rep.Period.Prev()))+": "+r.Previous.Reason.Text(b.lang))
+	for _, n := range b.t.naNotes(b.rep, b.loc, r) {
+		parts = append(parts, n.text(b.lang, b.loc))
 	}
 	if r.Def.ID == kpi.IDSales {
 		parts = append(parts, b.label("sales_count_note", "count", b.loc.Int(b.rep.Current.SalesCount)))

@@ -111,10 +111,20 @@ func TestRenderXLSX(t *testing.T) {
 			if v, _ := f.GetCellValue(summary, "A1"); v != fixtureCompany {
 				t.Errorf("A1 = %q, want the company", v)
 			}
+			// Generated at 06:00 UTC, shown in the report's zone.
+			if v, _ := f.GetCellValue(summary, "A3"); !strings.Contains(v, map[string]string{"en": "1 November 2026 07:00 CET", "nl": "1 november 2026 07:00 CET"}[lang]) {
+				t.Errorf("A3 = %q, want the generation time in Amsterdam", v)
+			}
 			rows := summaryRows(t, f, summary)
 			if len(rows) != len(kpi.Defs) {
 				t.Fatalf("Summary has %d KPI rows, want %d", len(rows), len(kpi.Defs))
 			}
+			yearAgoNA := 0 // the fixture has some; the test of their notes must not be empty
+			defer func() {
+				if yearAgoNA == 0 {
+					t.Error("no KPI of the fixture is n/a a year ago")
+				}
+			}()
 			for _, r := range rep.KPIs {
 				n := rows[r.Def.ID]
 				name, _ := f.GetCellValue(summary, "A"+itoa(n))
@@ -124,18 +134,43 @@ func TestRenderXLSX(t *testing.T) {
 				for _, c := range engineColumns {
 					checkNumberCell(t, f, summary, c.col+itoa(n), c.value(r), r.Def.ID)
 				}
-				valueCell := "B" + itoa(n)
-				wantFmt := numFmt(loc, r.Def.Unit)
-				if got := customFormat(t, f, summary, valueCell); got != wantFmt {
-					t.Errorf("%s %s: number format %q, want %q", r.Def.ID, valueCell, got, wantFmt)
+				// Every figure column has the number format of its unit, n/a or not.
+				for _, c := range []struct{ col, format string }{
+					{"B", numFmt(loc, r.Def.Unit)},       // value
+					{"C", numFmt(loc, r.Def.Unit)},       // previous
+					{"D", changeNumFmt(loc, r.Def.Unit)}, // change
+					{"E", changePctNumFmt(loc)},          // change %
+					{"F", numFmt(loc, r.Def.Unit)},       // year ago
+					{"G", numFmt(loc, r.Def.Unit)},       // target
+				} {
+					if got := customFormat(t, f, summary, c.col+itoa(n)); got != c.format {
+						t.Errorf("%s %s%d: number format %q, want %q", r.Def.ID, c.col, n, got, c.format)
+					}
 				}
+				// Every n/a among value, previous and year ago has its reason in the note,
+				// with the period it is about.
+				note, _ := f.GetCellValue(summary, "I"+itoa(n))
+				for _, v := range []struct {
+					when  string
+					value kpi.Value
+				}{{whens[lang][0], r.Value}, {whens[lang][1], r.Previous}, {whens[lang][2], r.YearAgo}} {
+					if v.value.OK() {
+						continue
+					}
+					if v.value.Reason == "" {
+						t.Fatalf("%s: an n/a without a reason", r.Def.ID)
+					}
+					if v.when == whens[lang][2] {
+						yearAgoNA++
+					}
+					if !strings.Contains(note, v.when) || !strings.Contains(note, v.value.Reason.Text(lang)) {
+						t.Errorf("%s is n/a in %q but its note %q lacks that period or the reason %q", r.Def.ID, v.when, note, v.value.Reason.Text(lang))
+					}
+				}
+				valueCell := "B" + itoa(n)
 				formula, _ := f.GetCellFormula(summary, valueCell)
 				switch {
 				case !r.Value.OK():
-					note, _ := f.GetCellValue(summary, "I"+itoa(n))
-					if !strings.Contains(note, r.Value.Reason.Text(lang)) {
-						t.Errorf("%s is n/a but its note %q lacks the reason %q", r.Def.ID, note, r.Value.Reason.Text(lang))
-					}
 				case slices.Contains(formulaKPIs, r.Def.ID):
 					if !strings.Contains(formula, "'"+names[1]+"'!C") {
 						t.Errorf("%s: formula %q is not over the Measures sheet", r.Def.ID, formula)
@@ -156,6 +191,8 @@ func TestRenderXLSX(t *testing.T) {
 			checkCharts(t, b)
 			checkDims(t, f, names[3], rep.ByRep)
 			checkDims(t, f, names[4], rep.ByRegion)
+			checkDimFormats(t, f, names[3], rep, 12)
+			checkDimFormats(t, f, names[4], rep, 7)
 			for i, def := range kpi.Defs {
 				got, _ := f.GetCellValue(names[5], "A"+itoa(i+2))
 				formula, _ := f.GetCellValue(names[5], "C"+itoa(i+2))
@@ -165,6 +202,13 @@ func TestRenderXLSX(t *testing.T) {
 			}
 		})
 	}
+}
+
+// whens are the Summary note's names of the period, the previous period and the
+// year-ago period of the fixture.
+var whens = map[string][3]string{
+	"en": {"This period", "Previous period (September 2026)", "Year ago (October 2025)"},
+	"nl": {"Deze periode", "Vorige periode (september 2026)", "Jaar eerder (oktober 2025)"},
 }
 
 // checkNumberCell checks that cell is empty for n/a and otherwise a number cell (a
@@ -268,20 +312,32 @@ func checkSheetSetup(t *testing.T, f *excelize.File, b []byte, sheet string, kpi
 	}
 }
 
+// moneyMeasures are the base measures that are amounts; the others are counts.
+var moneyMeasures = []string{"revenue", "gross_sales", "cost", "recurring_revenue", "expansion_revenue", "spend", "won_value"}
+
 func checkMeasures(t *testing.T, f *excelize.File, sheet string, rep *kpi.Report) {
 	t.Helper()
+	loc := locale.New(rep.Lang, rep.Currency)
 	for i, ms := range measures {
 		n := measuresFirstRow + i
 		key, _ := f.GetCellValue(sheet, "B"+itoa(n))
 		if key != ms.key {
 			t.Errorf("Measures row %d: key %q, want %q", n, key, ms.key)
 		}
+		format := numFmt(loc, kpi.Count)
+		if slices.Contains(moneyMeasures, ms.key) {
+			format = numFmt(loc, kpi.Money)
+		}
 		for j, m := range []*kpi.Measures{&rep.Current, &rep.Previous, &rep.YearAgo} {
 			want := kpi.NA(ms.missing())
 			if ms.available(rep.Has) {
 				want = kpi.Exact(ms.value(m))
 			}
-			checkNumberCell(t, f, sheet, string(rune('C'+j))+itoa(n), want, ms.key)
+			cell := string(rune('C'+j)) + itoa(n)
+			checkNumberCell(t, f, sheet, cell, want, ms.key)
+			if got := customFormat(t, f, sheet, cell); got != format {
+				t.Errorf("Measures %s (%s): number format %q, want %q", cell, ms.key, got, format)
+			}
 		}
 	}
 }
@@ -298,8 +354,13 @@ func checkTrend(t *testing.T, f *excelize.File, sheet string, rep *kpi.Report) {
 		if len(r.Trend) != kpi.TrendLength {
 			t.Fatalf("%s has %d trend points", id, len(r.Trend))
 		}
+		format := numFmt(locale.New(rep.Lang, rep.Currency), r.Def.Unit)
 		for i, p := range r.Trend {
-			checkNumberCell(t, f, sheet, column+itoa(trendFirstRow+i), p.Value, id+" trend")
+			cell := column + itoa(trendFirstRow+i)
+			checkNumberCell(t, f, sheet, cell, p.Value, id+" trend")
+			if got := customFormat(t, f, sheet, cell); got != format {
+				t.Errorf("Trend %s (%s): number format %q, want %q", cell, id, got, format)
+			}
 		}
 	}
 	if label, _ := f.GetCellValue(sheet, "A"+itoa(trendFirstRow+kpi.TrendLength-1)); label != periodShort(rep.Lang, rep.Period) {
@@ -361,6 +422,51 @@ func checkDims(t *testing.T, f *excelize.File, sheet string, dims []kpi.DimMeasu
 	}
 	sum := dimTotal(dims)
 	checkNumberCell(t, f, sheet, total, kpi.Exact(sum.Revenue.Rat()), "total revenue")
+}
+
+// dimUnits are the units of the columns of the By rep and By region sheets, by label.
+var dimUnits = map[string]kpi.Unit{
+	"col_revenue": kpi.Money, "col_sales_count": kpi.Count, "col_aov": kpi.Money,
+	"col_bookings": kpi.Money, "col_won_deals": kpi.Count, "col_cycle_days": kpi.Count,
+	"col_avg_cycle": kpi.Days, "col_sales_calls": kpi.Count, "col_qualified_leads": kpi.Count,
+	"col_leads_created": kpi.Count, "col_leads_converted": kpi.Count, "col_lead_conversion": kpi.Ratio,
+}
+
+// checkDimFormats checks that a dimension sheet has cols columns of figures, each
+// named by its label, and that every figure, the total's too, has the number format
+// of the column's unit.
+func checkDimFormats(t *testing.T, f *excelize.File, sheet string, rep *kpi.Report, cols int) {
+	t.Helper()
+	tm, err := defaultTemplate(rep.Period.Kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := locale.New(rep.Lang, rep.Currency)
+	byName := map[string]kpi.Unit{}
+	for label, u := range dimUnits {
+		byName[tm.label(rep.Lang, label)] = u
+	}
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) < 3 || len(rows[0]) != cols+1 {
+		t.Fatalf("%s: %d rows, header %q; want %d figure columns", sheet, len(rows), rows[0], cols)
+	}
+	for j, name := range rows[0][1:] {
+		u, ok := byName[name]
+		if !ok {
+			t.Errorf("%s: column %q is not a known column", sheet, name)
+			continue
+		}
+		format := numFmt(loc, u)
+		for i := 2; i <= len(rows); i++ {
+			cell := col(j+2) + itoa(i)
+			if got := customFormat(t, f, sheet, cell); got != format {
+				t.Errorf("%s %s (%s): number format %q, want %q", sheet, cell, name, got, format)
+			}
+		}
+	}
 }
 
 // TestFormulaLikeTextStaysText renders a report whose company, reps and regions look
