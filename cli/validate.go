@@ -32,7 +32,7 @@ otherwise.`,
 				return err
 			}
 			tmplErr := checkTemplates(cfg)
-			runner := &jobs.Runner{Config: cfg, Logger: e.logger()}
+			runner := &jobs.Runner{Config: cfg, Logger: e.logger(), AllTables: true}
 			// Every row is parsed and checked whatever the plan; the plan only decides
 			// which windows are summed.
 			p := period.LastComplete(period.Month, runner.Clock(), cfg.Report.Location)

@@ -165,6 +165,22 @@ func TestCLI(t *testing.T) {
 				t.Errorf("validate with a bad row: stderr does not name %s:\n%s", want, res.stderr)
 			}
 		}
+		// Bad rows in three tables: each is reported, on a line of its own.
+		setCSVCell(t, filepath.Join(filepath.Dir(cfg), "data", "customers.csv"), 3, "acquired_date", "2026-13-01")
+		setCSVCell(t, filepath.Join(filepath.Dir(cfg), "data", "deals.csv"), 7, "status", "maybe")
+		res = kpireport(t, nil, "validate", "--config", cfg)
+		for _, want := range []string{
+			`orders.csv line 5 column amount: "12.3.4"`,
+			`customers.csv line 3 column acquired_date: "2026-13-01"`,
+			`deals.csv line 7 column status: "maybe"`,
+		} {
+			if res.code != 1 || !strings.Contains(res.stderr, want) {
+				t.Errorf("validate with bad rows in three tables: want exit 1 and %s, got %s", want, res)
+			}
+		}
+		if n := strings.Count(strings.TrimSpace(res.stderr), "\n") + 1; n != 3 {
+			t.Errorf("validate with bad rows in three tables: %d lines on stderr, want 3:\n%s", n, res.stderr)
+		}
 	})
 
 	t.Run("validate broken template", func(t *testing.T) {

@@ -21,6 +21,9 @@ type Runner struct {
 	Config *config.Config
 	Logger *slog.Logger
 	Now    func() time.Time // nil = time.Now
+	// AllTables makes Load read every table even after one fails, and report the
+	// first bad row of each (sources.Options.AllTables), as validate does.
+	AllTables bool
 }
 
 func (r *Runner) now() time.Time {
@@ -79,7 +82,9 @@ func (r *Runner) Compute(ctx context.Context, job *config.Job, p period.Period) 
 
 // Load opens the configured source and computes the measures of plan.
 func (r *Runner) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err error) {
-	src, err := sources.Open(SourceOptions(r.Config))
+	opt := SourceOptions(r.Config)
+	opt.AllTables = r.AllTables
+	src, err := sources.Open(opt)
 	if err != nil {
 		return nil, fmt.Errorf("open source: %w", err)
 	}

@@ -63,6 +63,10 @@ type Options struct {
 	// StatementTimeout limits each statement of a database source (postgres, mysql).
 	// Default: the source package's StatementTimeout.
 	StatementTimeout time.Duration
+	// AllTables makes Load go on to the next table after one fails to load, and
+	// return the first error of each table, joined (csv, sqlite): `kpireport
+	// validate` lists every broken table at once. Default: stop at the first error.
+	AllTables bool
 }
 
 // Table overrides where one canonical table is read from.

@@ -118,12 +118,20 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err err
 		days[w] = period.NewDayParser(s.opt.Location)
 	}
 	var tables []*decode.Table
+	var errs []error
 	for _, f := range files {
 		t, err := s.readTable(ctx, f, aggs, days)
 		if err != nil {
-			return nil, err
+			if !s.opt.AllTables || ctx.Err() != nil {
+				return nil, err
+			}
+			errs = append(errs, err)
+			continue
 		}
 		tables = append(tables, t)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	for _, a := range aggs[1:] {
 		aggs[0].Merge(a)

@@ -111,20 +111,27 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (*kpi.Data, error) {
 		days[w] = period.NewDayParser(s.opt.Location)
 	}
 	var tables []*decode.Table
+	var errs []error
 	for i := range sources.Schema {
 		def := &sources.Schema[i]
 		q, err := s.query(ctx, def)
-		if err != nil {
-			return nil, err
+		var t *decode.Table
+		if err == nil && q != nil {
+			t, err = s.readTable(ctx, q, aggs, days)
 		}
-		if q == nil {
+		if err != nil {
+			if !s.opt.AllTables || ctx.Err() != nil {
+				return nil, err
+			}
+			errs = append(errs, err)
 			continue
 		}
-		t, err := s.readTable(ctx, q, aggs, days)
-		if err != nil {
-			return nil, err
+		if t != nil {
+			tables = append(tables, t)
 		}
-		tables = append(tables, t)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	for _, a := range aggs[1:] {
 		aggs[0].Merge(a)

@@ -422,3 +422,40 @@ func TestParallelErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestAllTables checks that with Options.AllTables a bad row in one table does not
+// hide the bad rows of the tables after it, and that without it the first one stops.
+func TestAllTables(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE orders (order_id TEXT, customer_id TEXT, order_date TEXT, amount);
+		INSERT INTO orders VALUES ('O1','C1','2026-10-01',1), ('O2','C1','2026-10-01','12,3.4');
+		CREATE TABLE customers (customer_id TEXT, acquired_date TEXT);
+		INSERT INTO customers VALUES ('C1','2026-13-01');
+		CREATE TABLE deals (deal_id TEXT, created_date TEXT, closed_date TEXT, status TEXT, value);
+		INSERT INTO deals VALUES ('D1','2026-10-01','2026-10-02','won',1), ('D2','2026-10-01',NULL,'maybe',1)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	want := []string{
+		`table orders row 2 column amount: "12,3.4" is not a decimal`,
+		`table customers row 1 column acquired_date: "2026-13-01"`,
+		`table deals row 2 column status: "maybe"`,
+	}
+	_, err = load(t, sources.Options{Path: path, AllTables: true})
+	for _, w := range want {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("AllTables: err = %v\nwant it to contain %s", err, w)
+		}
+	}
+	if !errors.Is(err, money.ErrSyntax) {
+		t.Errorf("AllTables: err = %v, want it to wrap money.ErrSyntax", err)
+	}
+	_, err = load(t, sources.Options{Path: path})
+	if err == nil || !strings.HasPrefix(err.Error(), want[0]) || strings.Contains(err.Error(), "customers") {
+		t.Errorf("default: err = %v\nwant only %s", err, want[0])
+	}
+}
