@@ -3,10 +3,13 @@ package conformance_test
 import (
 	"cmp"
 	"context"
+	"database/sql"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +61,67 @@ func load(t *testing.T, db *sqltest.DB, dir string, tables []table) {
 	for _, tb := range tables {
 		db.LoadCSV(t, filepath.Join(dir, tb.file), tb.name, tb.types[db.Flavor], tb.pk, amsterdam)
 	}
+}
+
+// sqliteOf returns an SQLite source of a new database with the CSV files of dir as
+// tables of the same names, every value as the text of the file (an empty cell is
+// NULL), so that the SQLite reader parses them as the CSV reader does.
+func sqliteOf(t *testing.T, dir string) sources.Source {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "data.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	files, err := filepath.Glob(filepath.Join(dir, "*.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		records, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		name := strings.TrimSuffix(filepath.Base(file), ".csv")
+		header := records[0]
+		header[0] = strings.TrimPrefix(header[0], "\uFEFF")
+		cols := make([]string, len(header))
+		marks := make([]string, len(header))
+		for i, h := range header {
+			cols[i], marks[i] = `"`+h+`" TEXT`, "?"
+		}
+		if _, err := db.Exec(`CREATE TABLE "` + name + `" (` + strings.Join(cols, ", ") + `)`); err != nil {
+			t.Fatal(err)
+		}
+		insert := `INSERT INTO "` + name + `" VALUES (` + strings.Join(marks, ", ") + `)`
+		for _, rec := range records[1:] {
+			args := make([]any, len(rec))
+			for i, v := range rec {
+				if v != "" {
+					args[i] = v
+				}
+			}
+			if _, err := db.Exec(insert, args...); err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+		}
+	}
+	src, err := sources.Open(sources.Options{Type: "sqlite", Path: path, Location: amsterdam})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := src.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return src
 }
 
 // labels parses period labels.
@@ -288,6 +352,7 @@ func TestEdgeCases(t *testing.T) {
 	plans := plansOf(periods(t, "2026-03", "2026-09", "2026-10", "2026-11", "2026-12", "2027-01",
 		"2026-W13", "2026-W14", "2026-W43", "2026-W44", "2026-W53", "2027-W01",
 		"2026-Q1", "2026-Q3", "2026-Q4", "2027-Q1"))
+	t.Run("sqlite", func(t *testing.T) { compare(t, dir, sqliteOf(t, dir), plans) })
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
 			db := e.db(t)
@@ -317,6 +382,7 @@ func TestMinimal(t *testing.T) {
 		}},
 	}
 	plans := plansOf(periods(t, "2026-10", "2026-W44", "2026-Q4"))
+	t.Run("sqlite", func(t *testing.T) { compare(t, dir, sqliteOf(t, dir), plans) })
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
 			db := e.db(t)
