@@ -19,10 +19,11 @@ const (
 )
 
 // PostgresLocker is a gocron.Locker on PostgreSQL advisory locks:
-// pg_try_advisory_lock(hashtext(key)) on a connection of its own, held for
-// the lock's lifetime. The server releases the lock when the connection
-// ends, so a replica that dies holds it no longer than its connection lives.
-// Advisory locks are per database.
+// pg_try_advisory_lock(hashtext('kpireport.job'), hashtext(key)) on a connection
+// of its own, held for the lock's lifetime. The first key keeps these locks apart
+// from other advisory locks in the database, the ledger's among them. The server
+// releases the lock when the connection ends, so a replica that dies holds it no
+// longer than its connection lives. Advisory locks are per database.
 type PostgresLocker struct {
 	config *pgx.ConnConfig
 	opts   options
@@ -67,7 +68,7 @@ func (l *PostgresLocker) Lock(ctx context.Context, key string) (gocron.Lock, err
 		return nil, fmt.Errorf("cluster: lock %s: %w", full, err)
 	}
 	var ok bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext($1))`, full).Scan(&ok); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('kpireport.job'), hashtext($1))`, full).Scan(&ok); err != nil {
 		return nil, errors.Join(fmt.Errorf("cluster: lock %s: %w", full, err), closeConn(conn))
 	}
 	if !ok {
@@ -87,7 +88,7 @@ func (p *postgresLock) Unlock(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unlockTimeout)
 	defer cancel()
 	var released bool
-	err := p.conn.QueryRow(ctx, `SELECT pg_advisory_unlock(hashtext($1))`, p.key).Scan(&released)
+	err := p.conn.QueryRow(ctx, `SELECT pg_advisory_unlock(hashtext('kpireport.job'), hashtext($1))`, p.key).Scan(&released)
 	if err == nil && !released {
 		err = ErrLockLost
 	}
