@@ -115,4 +115,3 @@ func TestFireTimesDST(t *testing.T) {
 		})
 	}
 }
-
