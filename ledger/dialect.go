@@ -36,9 +36,10 @@ var (
 		name:      "postgres",
 		numbered:  true,
 		forUpdate: " FOR UPDATE",
-		// Advisory locks are per database; the schema in the key keeps
-		// ledgers in different schemas of one database apart.
-		serialize:  `SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':' || CAST(? AS TEXT)))`,
+		// Advisory locks are per database; the first key keeps the ledger's
+		// apart from the job locks (package cluster) and other users, the
+		// schema in the second ledgers in different schemas of one database.
+		serialize:  `SELECT pg_advisory_xact_lock(hashtext('kpireport.ledger'), hashtext(current_schema() || ':' || CAST(? AS TEXT)))`,
 		migrations: postgresMigrations,
 	}
 )
