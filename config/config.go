@@ -200,6 +200,8 @@ func parse(data []byte, dir, name string) (*Config, error) {
 			Retries:    DefaultRetries,
 			Backoff:    Duration{DefaultBackoff},
 			MaxBackoff: Duration{DefaultMaxBackoff},
+			// A zero written in the file stays: it turns the periodic resume off.
+			ResumeInterval: Duration{DefaultResumeInterval},
 		},
 		State: State{Driver: DefaultStateDriver, Path: DefaultStatePath},
 		Cluster: Cluster{
@@ -291,6 +293,7 @@ func (c *Config) withDefaults() *Config {
 	orDefault(&d.Delivery.OutboxDir, DefaultOutboxDir)
 	orDefault(&d.Delivery.Backoff, Duration{DefaultBackoff})
 	orDefault(&d.Delivery.MaxBackoff, Duration{DefaultMaxBackoff})
+	orDefault(&d.Delivery.ResumeInterval, Duration{DefaultResumeInterval})
 	orDefault(&d.State.Driver, DefaultStateDriver)
 	if d.State.stateFile() {
 		orDefault(&d.State.Path, DefaultStatePath)

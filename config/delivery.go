@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/mail"
 	"os"
@@ -32,10 +33,14 @@ type SMTP struct {
 type Delivery struct {
 	Mode       string   `toml:"mode"`        // "outbox" (default): .eml files in OutboxDir | "smtp"
 	OutboxDir  string   `toml:"outbox_dir"`  // default "outbox", resolved
-	Retries    int      `toml:"retries"`     // retries after a temporary failure, default 5
+	Retries    int      `toml:"retries"`     // retries after a temporary failure, default 4
 	Backoff    Duration `toml:"backoff"`     // wait before the first retry, default 30s; doubles per retry
 	MaxBackoff Duration `toml:"max_backoff"` // longest wait between retries, default 10m
 	Operators  []string `toml:"operators"`   // addresses that get a notice when a run fails
+	// ResumeInterval is how often the daemon runs again the periods whose
+	// deliveries are still owed (queued or failed temporarily), default 10m;
+	// 0 or negative: only when it starts.
+	ResumeInterval Duration `toml:"resume_interval"`
 }
 
 // Defaults of the delivery settings.
@@ -46,10 +51,21 @@ const (
 	DefaultMaxAttachmentMB = 20
 	DefaultMode            = "outbox"
 	DefaultOutboxDir       = "outbox"
-	DefaultRetries         = 5
+	DefaultRetries         = 4
 	DefaultBackoff         = 30 * time.Second
 	DefaultMaxBackoff      = 10 * time.Minute
+	DefaultResumeInterval  = 10 * time.Minute
 )
+
+// RetryJitter is the fraction by which each wait between two delivery
+// retries is spread at random, either way. It is not a setting: the daemon
+// passes it to the delivery policy, and validation counts it in the longest
+// wait (RetryWait).
+const RetryJitter = 0.2
+
+// minResumeInterval is the shortest delivery.resume_interval that is not 0:
+// a shorter one would render the same reports again and again.
+const minResumeInterval = time.Second
 
 var (
 	// tlsModes are the values of smtp.tls.
@@ -112,7 +128,7 @@ func (c *Config) checkSMTP(ps *problems) Secret {
 	switch {
 	case !slices.Contains(tlsModes, s.TLS):
 		ps.add("smtp.tls", "%s is not a TLS mode; one of %s", quote(s.TLS), list(tlsModes))
-	case s.TLS == "none" && s.Host != "" && !isLoopback(s.Host):
+	case s.TLS == "none" && s.Host != "" && !IsLoopback(s.Host):
 		ps.add("smtp.tls", `"none" sends mail and password unencrypted; it is allowed only for a loopback host (localhost, 127.0.0.0/8, ::1), not %s`, quote(s.Host))
 	}
 
@@ -188,14 +204,47 @@ func (c *Config) readPassword(ps *problems) Secret {
 	return ""
 }
 
-// isLoopback reports whether host is this machine: localhost, 127.0.0.0/8
-// or ::1.
-func isLoopback(host string) bool {
+// IsLoopback reports whether host is this machine: localhost (also written
+// as the absolute name "localhost.", in any case), an address in 127.0.0.0/8
+// or ::1 (also in brackets). It is the one test of "loopback" for smtp.tls =
+// "none": config validation and the SMTP sender both use it, so that a host
+// one accepts the other does not refuse.
+func IsLoopback(host string) bool {
 	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
 		return true
 	}
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// RetryWait returns the longest time the delivery retries of one run can
+// wait in all, with retries retries after backoff, doubling up to
+// maxBackoff, each wait at most RetryJitter longer: the time a job's timeout
+// must leave for them, besides the attempts themselves.
+func RetryWait(retries int, backoff, maxBackoff time.Duration) time.Duration {
+	if retries <= 0 || backoff <= 0 {
+		return 0
+	}
+	maxBackoff = max(maxBackoff, backoff)
+	// In float seconds, so that a large retries cannot overflow.
+	var total float64
+	wait := backoff
+	for n := 0; n < retries; n++ {
+		if wait >= maxBackoff {
+			total += float64(retries-n) * maxBackoff.Seconds()
+			break
+		}
+		total += wait.Seconds()
+		wait = min(2*wait, maxBackoff)
+	}
+	total *= 1 + RetryJitter
+	if total >= float64(math.MaxInt64)/float64(time.Second) {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(total * float64(time.Second))
 }
 
 func (c *Config) checkDelivery(ps *problems) {
@@ -228,6 +277,31 @@ func (c *Config) checkDelivery(ps *problems) {
 	}
 
 	checkAddresses(ps, "delivery.operators", d.Operators, map[string]string{})
+
+	if iv := d.ResumeInterval.Duration; iv > 0 && iv < minResumeInterval {
+		ps.add("delivery.resume_interval", "%v is too short; want %v or more, such as %q, or \"0s\" to resume only at start",
+			d.ResumeInterval, Duration{minResumeInterval}, Duration{DefaultResumeInterval}.String())
+	}
+}
+
+// checkRetryTime reports a job that sends mail and whose timeout ends the
+// run before the delivery retries can have their last attempt. key is the
+// job's key path.
+func (c *Config) checkRetryTime(ps *problems, key string, j *Job) {
+	d := &c.Delivery
+	if len(j.Recipients)+len(j.CC)+len(j.BCC) == 0 || j.Timeout.Duration <= 0 ||
+		d.Retries <= 0 || d.Backoff.Duration <= 0 || d.MaxBackoff.Duration < d.Backoff.Duration {
+		return // nothing is sent, or the settings are reported by themselves
+	}
+	wait := RetryWait(d.Retries, d.Backoff.Duration, d.MaxBackoff.Duration)
+	if wait < j.Timeout.Duration {
+		return
+	}
+	ps.add(key+".timeout", "%v ends the run before its delivery retries are done: delivery.retries = %d with delivery.backoff = %q "+
+		"(doubling, at most delivery.max_backoff = %q, up to %d%% more at random) waits up to %v; "+
+		"raise %s.timeout above that, or lower delivery.retries or delivery.backoff",
+		j.Timeout, d.Retries, d.Backoff.String(), d.MaxBackoff.String(), int(RetryJitter*100),
+		Duration{wait.Round(time.Second)}, key)
 }
 
 // checkAddresses checks a list of addresses, each at key[i]. seen holds the

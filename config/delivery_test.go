@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -62,6 +63,27 @@ func TestDeliveryProblems(t *testing.T) {
 		{name: "max backoff below backoff", add: "[delivery]\nmax_backoff = \"10s\"", key: "delivery.max_backoff", message: "10s is less than delivery.backoff (30s)"},
 		{name: "bad operator", add: "[delivery]\noperators = [\"beheer@example.nl\", \"beheer\"]", key: "delivery.operators[1]", message: `"beheer" is not an email address`},
 		{name: "operator twice", add: "[delivery]\noperators = [\"beheer@example.nl\", \"Beheer <BEHEER@example.nl>\"]", key: "delivery.operators[1]", message: `"BEHEER@example.nl" is already in delivery.operators[0]`},
+		{name: "resume interval too short", add: "[delivery]\nresume_interval = \"500ms\"", key: "delivery.resume_interval", message: `500ms is too short; want 1s or more, such as "10m", or "0s" to resume only at start`},
+
+		// [delivery] retries against a job's timeout: 30s+1m+2m+4m+8m = 15m30s, +20%.
+		{
+			name: "retries beyond the default timeout", add: "recipients = [\"a@example.nl\"]\n[delivery]\nretries = 5",
+			key: "jobs[monthly].timeout", message: `15m ends the run before its delivery retries are done: delivery.retries = 5 with delivery.backoff = "30s" ` +
+				`(doubling, at most delivery.max_backoff = "10m", up to 20% more at random) waits up to 18m36s; ` +
+				"raise jobs[monthly].timeout above that, or lower delivery.retries or delivery.backoff",
+		},
+		{
+			name: "retries beyond a short timeout", add: "cc = [\"a@example.nl\"]\ntimeout = \"8m\"",
+			key: "jobs[monthly].timeout", message: "8m ends the run before its delivery retries are done: delivery.retries = 4",
+		},
+		{
+			name: "retries capped by max_backoff still beyond", add: "bcc = [\"a@example.nl\"]\n[delivery]\nretries = 20\nmax_backoff = \"1m\"",
+			key: "jobs[monthly].timeout", message: "waits up to 23m24s", // (30s + 19 × 1m) × 1.2
+		},
+		{
+			name: "retries beyond the timeout of the second job", add: "[[jobs]]\nname = \"w\"\nperiod = \"week\"\nschedule = \"0 7 * * 1\"\nrecipients = [\"a@example.nl\"]\ntimeout = \"2m\"",
+			key: "jobs[w].timeout", message: "2m ends the run before its delivery retries are done",
+		},
 
 		// [state]
 		{name: "unknown state driver", add: "[state]\ndriver = \"mysql\"", key: "state.driver", message: `"mysql" is not a state driver; one of "sqlite", "postgres"`},
@@ -140,6 +162,13 @@ func TestDeliveryValid(t *testing.T) {
 		{"no tls without a host in outbox mode", "[smtp]\ntls = \"none\""},
 		{"IPv6 host", "[smtp]\nhost = \"2001:db8::25\""},
 		{"zero retries", "[delivery]\nretries = 0"},
+		{"resume only at start", "[delivery]\nresume_interval = \"0s\""},
+		{"resume off with a negative interval", "[delivery]\nresume_interval = \"-1m\""},
+		{"resume every second", "[delivery]\nresume_interval = \"1s\""},
+		{"default retries fit the default timeout", "recipients = [\"a@example.nl\"]"},
+		{"retries fit a longer timeout", "recipients = [\"a@example.nl\"]\ntimeout = \"19m\"\n[delivery]\nretries = 5"},
+		{"no retries with a short timeout", "recipients = [\"a@example.nl\"]\ntimeout = \"10s\"\n[delivery]\nretries = 0"},
+		{"long retries for a job that sends nothing", "timeout = \"1m\"\n[delivery]\nretries = 10"},
 		{"max backoff equal to backoff", "[delivery]\nbackoff = \"1m\"\nmax_backoff = \"60s\""},
 		{"display names and quoted local part", `recipients = ["\"Jansen, Jan\" <jan@example.nl>", "\"jan.jansen\"@example.nl", "=?utf-8?q?Ren=C3=A9?= <rene@example.nl>"]`},
 		{"reply_to may repeat a recipient", "recipients = [\"a@example.nl\"]\nreply_to = [\"a@example.nl\"]"},
@@ -457,5 +486,61 @@ func TestExampleSMTP(t *testing.T) {
 	if s.Host != "smtp.example.nl" || s.Port != 587 || s.TLS != "starttls" || s.From != "KPI-rapportage <rapportage@voorbeeld.nl>" ||
 		s.Username == "" || s.Password.Reveal() != "example" || c.Jobs[0].ReplyTo == nil {
 		t.Errorf("smtp = %+v, reply_to %v", s, c.Jobs[0].ReplyTo)
+	}
+}
+
+func TestRetryWait(t *testing.T) {
+	tests := []struct {
+		name                string
+		retries             int
+		backoff, maxBackoff time.Duration
+		want                time.Duration
+	}{
+		{"defaults", DefaultRetries, DefaultBackoff, DefaultMaxBackoff, 9 * time.Minute}, // (30+60+120+240) s × 1.2
+		{"five retries", 5, 30 * time.Second, 10 * time.Minute, 1116 * time.Second},      // (450+480) s × 1.2
+		{"capped", 4, 30 * time.Second, time.Minute, 252 * time.Second},                  // (30+60+60+60) s × 1.2
+		{"backoff at the cap", 3, time.Minute, time.Minute, 216 * time.Second},
+		{"no retries", 0, 30 * time.Second, 10 * time.Minute, 0},
+		{"negative retries", -1, 30 * time.Second, 10 * time.Minute, 0},
+		{"no backoff", 3, 0, 10 * time.Minute, 0},
+		{"max below backoff counts as backoff", 2, time.Minute, time.Second, 144 * time.Second},
+		{"huge, without overflow", 1 << 40, time.Hour, 24 * time.Hour, time.Duration(math.MaxInt64)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RetryWait(tt.retries, tt.backoff, tt.maxBackoff); got != tt.want {
+				t.Errorf("RetryWait(%d, %v, %v) = %v, want %v", tt.retries, tt.backoff, tt.maxBackoff, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	tests := []struct {
+		host string
+		want bool
+	}{
+		{"localhost", true},
+		{"LocalHost", true},
+		{"localhost.", true},
+		{"LOCALHOST.", true},
+		{"127.0.0.1", true},
+		{"127.8.9.10", true},
+		{"::1", true},
+		{"[::1]", true},
+		{"0:0:0:0:0:0:0:1", true},
+		{"localhost..", false},
+		{"mail.localhost", false},
+		{"localhost.example.nl", false},
+		{"10.0.0.25", false},
+		{"::ffff:10.0.0.1", false},
+		{"[127.0.0.1", false},
+		{"smtp.example.nl", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := IsLoopback(tt.host); got != tt.want {
+			t.Errorf("IsLoopback(%q) = %v, want %v", tt.host, got, tt.want)
+		}
 	}
 }

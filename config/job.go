@@ -146,6 +146,7 @@ func (c *Config) checkJob(ps *problems, key string, j *Job) {
 	if j.Timeout.Duration <= 0 {
 		ps.add(key+".timeout", "%v is not a timeout; want a duration > 0, such as %q", j.Timeout, Duration{DefaultJobTimeout}.String())
 	}
+	c.checkRetryTime(ps, key, j)
 	if !slices.Contains(catchUpModes, j.CatchUp) {
 		ps.add(key+".catch_up", "%s is not a catch-up mode; one of %s", quote(j.CatchUp), list(catchUpModes))
 	}

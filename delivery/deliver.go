@@ -23,8 +23,9 @@ type Sender interface {
 // Policy says how often and how patiently temporary failures are retried.
 // Zero fields take their defaults.
 type Policy struct {
-	// Retries is the number of attempts after the first. Default: 5;
-	// negative: none.
+	// Retries is the number of attempts after the first. Default: 4;
+	// negative: none. With the default backoff the retries wait at most
+	// 30+60+120+240 s (+jitter), well inside a job's default timeout.
 	Retries int
 	// Backoff is the wait before the first retry; it doubles for each
 	// further one. Default: 30s.
@@ -38,7 +39,7 @@ type Policy struct {
 
 // The defaults of Policy.
 const (
-	DefaultRetries    = 5
+	DefaultRetries    = 4
 	DefaultBackoff    = 30 * time.Second
 	DefaultMaxBackoff = 10 * time.Minute
 	DefaultJitter     = 0.2
@@ -158,7 +159,11 @@ func (d *Deliverer) Deliver(ctx context.Context, runID int64, m *Message, resend
 				rep.Skipped = append(rep.Skipped, row.Recipient)
 				continue
 			}
-			if err := d.Ledger.ResetDelivery(ctx, row.ID); err != nil {
+			// The resend is a new message: receivers that drop repeats of a
+			// Message-ID must not drop it.
+			row.Resends++
+			row.MessageID = ResendMessageID(m.Job, m.Period, r.addr, domain, row.Resends)
+			if err := d.Ledger.ResetDelivery(ctx, row.ID, row.MessageID); err != nil {
 				return rep, wrap(err)
 			}
 		}
@@ -177,6 +182,33 @@ func (d *Deliverer) Deliver(ctx context.Context, runID int64, m *Message, resend
 			len(rep.Failed), total, plural(total, "recipient"), errors.Join(errs...))
 	}
 	return rep, nil
+}
+
+// Owed returns the recipients of m, as the ledger keys them (lower-cased
+// addresses), that do not have m's report for (m.Job, m.Period) yet: they
+// have no delivery row, or one that is queued or failed temporarily. A
+// recipient whose delivery failed permanently is not owed: without a change
+// to the address, another try fails the same way. Only m's Job, Period, To,
+// Cc and Bcc are used.
+func (d *Deliverer) Owed(ctx context.Context, m *Message) ([]string, error) {
+	if d.Ledger == nil {
+		return nil, fmt.Errorf("delivery: owed %s %s: %w: Deliverer needs a Ledger", m.Job, m.Period, ErrInvalidConfig)
+	}
+	rows, err := d.Ledger.Deliveries(ctx, m.Job, m.Period)
+	if err != nil {
+		return nil, fmt.Errorf("delivery: owed %s %s: %w", m.Job, m.Period, err)
+	}
+	done := make(map[string]bool, len(rows))
+	for _, row := range rows {
+		done[row.Recipient] = row.Status == ledger.DeliverySent || row.Status == ledger.DeliveryFailedPerm
+	}
+	var owed []string
+	for _, r := range m.recipients() {
+		if !done[r.addr] {
+			owed = append(owed, r.addr)
+		}
+	}
+	return owed, nil
 }
 
 // pending is a delivery still to be made, with what this call saw of it.

@@ -329,3 +329,85 @@ func TestPolicyWait(t *testing.T) {
 		t.Errorf("Retries -1 gives %d retries, want 0", p.Retries)
 	}
 }
+
+// A resend carries a Message-ID of its own, so that receivers that drop repeats of
+// a Message-ID keep it; the first mail's stays as it was, every attempt at one
+// resend shares one, and the next resend gets a new one.
+func TestDeliverResendMessageIDs(t *testing.T) {
+	const rcpt = "ceo@example.com"
+	ctx := t.Context()
+	srv := startServer(t)
+	sender, err := NewSMTPSender(srv.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, _ := testDeliverer(t, sender)
+	m := testMessage([]string{rcpt}, nil, nil)
+	first := MessageID(m.Job, m.Period, rcpt, "example.com")
+	resend1 := ResendMessageID(m.Job, m.Period, rcpt, "example.com", 1)
+	resend2 := ResendMessageID(m.Job, m.Period, rcpt, "example.com", 2)
+	if first == resend1 || resend1 == resend2 || first == resend2 {
+		t.Fatalf("Message-IDs not distinct: %s %s %s", first, resend1, resend2)
+	}
+
+	if _, err := d.Deliver(ctx, startRun(t, d.Ledger, m), m, false); err != nil {
+		t.Fatal(err)
+	}
+	// The resend meets a server that is down for all its retries...
+	srv.script(rcpt, tempFail, tempFail, tempFail, tempFail)
+	if _, err := d.Deliver(ctx, startRun(t, d.Ledger, m), m, true); !errors.Is(err, ErrUndelivered) {
+		t.Fatalf("resend during the outage: %v, want ErrUndelivered", err)
+	}
+	// ...and is finished by a later run without --resend, as the same message.
+	if rep, err := d.Deliver(ctx, startRun(t, d.Ledger, m), m, false); err != nil || !slices.Equal(rep.Sent, []string{rcpt}) {
+		t.Fatalf("resumed resend = %+v, %v; want sent", rep, err)
+	}
+	if _, err := d.Deliver(ctx, startRun(t, d.Ledger, m), m, true); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing more: everything is sent.
+	if rep, err := d.Deliver(ctx, startRun(t, d.Ledger, m), m, false); err != nil || !slices.Equal(rep.Skipped, []string{rcpt}) {
+		t.Fatalf("last Deliver = %+v, %v; want already sent", rep, err)
+	}
+
+	var got []string
+	for _, msg := range srv.MessagesTo(rcpt) {
+		got = append(got, parseMail(t, msg.Data).Header.Get("Message-Id"))
+	}
+	if diff := cmp.Diff([]string{first, resend1, resend2}, got); diff != "" {
+		t.Errorf("Message-IDs on the wire (-want +got):\n%s", diff)
+	}
+	row := delivery(t, d.Ledger, m, rcpt)
+	if row.Status != ledger.DeliverySent || row.Resends != 2 || row.MessageID != resend2 {
+		t.Errorf("ledger row %+v, want sent, 2 resends, the second resend's Message-ID", row)
+	}
+	if ResendMessageID(m.Job, m.Period, rcpt, "example.com", 0) != first {
+		t.Errorf("ResendMessageID(0) is not the first mail's Message-ID")
+	}
+}
+
+// Owed lists the recipients without the report: not delivered yet, queued or
+// failed temporarily; sent and permanently refused ones are not owed.
+func TestDeliverOwed(t *testing.T) {
+	const a, b, c, e = "a@example.com", "b@example.com", "c@example.com", "e@example.com"
+	srv := startServer(t)
+	srv.script(b, tempFail, tempFail, tempFail, tempFail)
+	srv.script(c, permFail)
+	sender, err := NewSMTPSender(srv.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, _ := testDeliverer(t, sender)
+	m := testMessage([]string{a, "B <B@Example.com>"}, []string{c}, nil)
+	if _, err := d.Deliver(t.Context(), startRun(t, d.Ledger, m), m, false); !errors.Is(err, ErrUndelivered) {
+		t.Fatalf("Deliver: %v, want ErrUndelivered", err)
+	}
+	m.Bcc = []string{e} // a recipient added to the job since
+	owed, err := d.Owed(t.Context(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{b, e}, owed); diff != "" {
+		t.Errorf("Owed (-want +got):\n%s", diff)
+	}
+}

@@ -13,5 +13,6 @@
 // the server accepted a message but before the ledger recorded it will send
 // that message again on resume. Each recipient's Message-ID is derived from
 // (job, period, recipient) by [MessageID], so a repeat carries the same ID
-// and mail systems that deduplicate on it can drop it.
+// and mail systems that deduplicate on it can drop it. A resend on purpose
+// is a new message and carries [ResendMessageID] instead.
 package delivery

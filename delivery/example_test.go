@@ -22,6 +22,17 @@ func ExampleMessageID() {
 	// false
 }
 
+func ExampleResendMessageID() {
+	// A resend differs from the first mail, and from every other resend.
+	first := delivery.MessageID("monthly", "2026-10", "ceo@example.com", "example.com")
+	again := delivery.ResendMessageID("monthly", "2026-10", "ceo@example.com", "example.com", 1)
+	fmt.Println(first != again)
+	fmt.Println(again == delivery.ResendMessageID("monthly", "2026-10", "ceo@example.com", "example.com", 2))
+	// Output:
+	// true
+	// false
+}
+
 func ExampleSecret() {
 	cfg := delivery.SMTPConfig{Host: "smtp.example.com", Username: "reports", Password: "hunter2"}
 	fmt.Printf("%v\n", cfg.Password)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/kpireport/kpireport/ledger"
@@ -109,8 +110,25 @@ func (m *Message) validate() (domain string, err error) {
 
 // MessageID returns the Message-ID of (job, period, rcpt):
 // <first 32 hex digits of sha256(job|period|rcpt)@domain>. It is the same
-// on every attempt and every run, so a repeated mail can be recognised.
+// on every attempt and every run, so a repeated mail can be recognised. A
+// resend (Deliver with resend) carries ResendMessageID instead.
 func MessageID(job, period, rcpt, domain string) string {
-	sum := sha256.Sum256([]byte(job + "|" + period + "|" + rcpt))
+	return messageID(job+"|"+period+"|"+rcpt, domain)
+}
+
+// ResendMessageID returns the Message-ID of the n-th resend of (job, period,
+// rcpt): <first 32 hex digits of sha256(job|period|rcpt|resend n)@domain>.
+// A resend is meant to arrive, so it differs from the first mail and from
+// every other resend, while attempts at the same resend share it. For n < 1
+// it is MessageID.
+func ResendMessageID(job, period, rcpt, domain string, n int) string {
+	if n < 1 {
+		return MessageID(job, period, rcpt, domain)
+	}
+	return messageID(job+"|"+period+"|"+rcpt+"|resend "+strconv.Itoa(n), domain)
+}
+
+func messageID(key, domain string) string {
+	sum := sha256.Sum256([]byte(key))
 	return "<" + hex.EncodeToString(sum[:])[:32] + "@" + domain + ">"
 }

@@ -16,15 +16,30 @@ import (
 // are written to a temporary name and renamed, so a reader never sees half
 // a mail.
 type Outbox struct {
-	dir string
-	now func() time.Time
+	dir                string
+	now                func() time.Time
+	maxAttachmentBytes int64
 }
 
 var _ Sender = (*Outbox)(nil)
 
+// OutboxOption adjusts an Outbox.
+type OutboxOption func(*Outbox)
+
+// WithMaxAttachmentBytes limits the total size of a message's attachments,
+// as SMTPConfig.MaxAttachmentBytes does for SMTP: a message over it is a
+// permanent failure, and nothing is written. Default: 0, no limit.
+func WithMaxAttachmentBytes(n int64) OutboxOption {
+	return func(o *Outbox) { o.maxAttachmentBytes = max(n, 0) }
+}
+
 // NewOutbox returns an Outbox writing to dir, which is created when needed.
-func NewOutbox(dir string) *Outbox {
-	return &Outbox{dir: dir, now: time.Now}
+func NewOutbox(dir string, opts ...OutboxOption) *Outbox {
+	o := &Outbox{dir: dir, now: time.Now}
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o
 }
 
 // Path returns the file rcpt's copy of job's report for period is written
@@ -39,7 +54,7 @@ func (o *Outbox) Path(job, period, rcpt string) string {
 func (o *Outbox) Send(ctx context.Context, m *Message, rcpt, messageID string) (retry bool, err error) {
 	path := o.Path(m.Job, m.Period, rcpt)
 	wrap := func(err error) error { return fmt.Errorf("outbox: write %s: %w", path, err) }
-	msg, err := buildMsg(m, rcpt, messageID, o.now(), 0)
+	msg, err := buildMsg(m, rcpt, messageID, o.now(), o.maxAttachmentBytes)
 	if err != nil {
 		return false, wrap(err)
 	}

@@ -127,3 +127,47 @@ func TestOutboxRejects(t *testing.T) {
 		})
 	}
 }
+
+// The outbox keeps to max_attachment_mb as SMTP does: a report over it is a
+// permanent failure, and no mail is written without it.
+func TestOutboxMaxAttachment(t *testing.T) {
+	dir := t.TempDir()
+	att := filepath.Join(dir, "monthly-2026-10.pdf")
+	if err := os.WriteFile(att, make([]byte, 2048), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := testMessage([]string{"a@example.com"}, nil, nil)
+	m.Attachments = []Attachment{{Path: att}}
+	for _, tt := range []struct {
+		name    string
+		limit   int64
+		wantErr error
+	}{
+		{"over the limit", 2047, ErrAttachmentTooLarge},
+		{"at the limit", 2048, nil},
+		{"no limit", 0, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "outbox")
+			box := NewOutbox(out, WithMaxAttachmentBytes(tt.limit))
+			d, _, _ := testDeliverer(t, box)
+			rep, err := d.Deliver(t.Context(), startRun(t, d.Ledger, m), m, false)
+			entries, _ := os.ReadDir(out)
+			if tt.wantErr == nil {
+				if err != nil || len(entries) != 1 {
+					t.Errorf("Deliver = %+v, %v, %d files; want sent, 1 file", rep, err, len(entries))
+				}
+				return
+			}
+			if !errors.Is(err, tt.wantErr) || len(rep.Failed) != 1 || rep.Failed[0].Temporary || rep.Failed[0].Attempts != 1 {
+				t.Errorf("Deliver = %+v, %v; want %v, failed permanently after 1 attempt", rep, err, tt.wantErr)
+			}
+			if len(entries) != 0 {
+				t.Errorf("the outbox holds %d files, want none", len(entries))
+			}
+			if row := delivery(t, d.Ledger, m, "a@example.com"); row.Status != ledger.DeliveryFailedPerm {
+				t.Errorf("ledger row %+v, want failed-permanent", row)
+			}
+		})
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/kpireport/kpireport/config"
 )
 
 // The TLS modes of SMTPConfig.
@@ -30,7 +32,7 @@ type SMTPConfig struct {
 	// Port defaults to 587 for starttls, 465 for tls and 25 for none.
 	Port int
 	// TLS is "starttls" (default, mandatory), "tls" or "none"; "none" is
-	// refused unless Host is a loopback address.
+	// refused unless Host is a loopback address (config.IsLoopback).
 	TLS      string
 	Username string // empty: no authentication
 	Password Secret
@@ -67,10 +69,16 @@ func (c SMTPConfig) withDefaults() (SMTPConfig, error) {
 	if c.Host == "" || strings.ContainsAny(c.Host, " /\t\r\n") {
 		bad("host", strconv.Quote(c.Host), "is not a host name")
 	}
+	loopback := config.IsLoopback(c.Host)
+	if loopback {
+		// "localhost." is localhost, but Go's resolver asks DNS for it, not
+		// /etc/hosts: it is dialled without the dot.
+		c.Host = strings.TrimSuffix(c.Host, ".")
+	}
 	switch c.TLS {
 	case TLSStartTLS, TLSImplicit:
 	case TLSNone:
-		if !isLoopback(c.Host) {
+		if !loopback {
 			bad("tls", strconv.Quote(c.TLS), "is only allowed for a loopback host, not "+strconv.Quote(c.Host))
 		}
 	default:
@@ -92,15 +100,6 @@ func (c SMTPConfig) withDefaults() (SMTPConfig, error) {
 		bad("helo_name", strconv.Quote(c.HeloName), "is not a host name")
 	}
 	return c, errors.Join(errs...)
-}
-
-// isLoopback reports whether host is localhost or a loopback IP.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }
 
 // SMTPSender sends each message over its own SMTP connection. It is safe

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/ledger"
 )
 
@@ -484,3 +486,33 @@ func TestSecretFormatting(t *testing.T) {
 }
 
 func hexOf(s string) string { return fmt.Sprintf("%x", []byte(s)) }
+
+// tls = "none" is allowed for exactly the hosts config validation allows it for, so
+// that a config that validates never fails when the daemon builds its sender.
+func TestNoTLSLoopbackAsConfig(t *testing.T) {
+	for _, host := range []string{
+		"localhost", "LOCALHOST", "localhost.", "Localhost.", "127.0.0.1", "127.8.9.10", "::1", "[::1]",
+		"localhost..", "mail.localhost", "10.0.0.5", "::ffff:10.0.0.1", "smtp.example.com",
+	} {
+		_, err := NewSMTPSender(SMTPConfig{Host: host, TLS: TLSNone})
+		if want := config.IsLoopback(host); (err == nil) != want {
+			t.Errorf("NewSMTPSender(host %q, tls none) = %v; config.IsLoopback = %v", host, err, want)
+		}
+	}
+
+	// And it sends there: localhost. is the local server.
+	srv := startServer(t)
+	cfg := srv.config()
+	cfg.Host = "localhost."
+	s, err := NewSMTPSender(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := testMessage([]string{"a@example.com"}, nil, nil)
+	if _, err := s.Send(t.Context(), m, "a@example.com", MessageID(m.Job, m.Period, "a@example.com", "example.com")); err != nil {
+		t.Fatalf("send to localhost.: %v", err)
+	}
+	if n := len(srv.MessagesTo("a@example.com")); n != 1 {
+		t.Errorf("the server got %d messages, want 1", n)
+	}
+}

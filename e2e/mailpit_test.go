@@ -199,7 +199,8 @@ func (mp *mailpit) messages(t *testing.T) mpList {
 // Mailpit, and reads it back through Mailpit's API: one message per recipient with
 // the To and Cc of the job, the subject, HTML and text bodies with the company and
 // the revenue, and attachments byte for byte equal to the generated files. A second
-// run sends nothing; --resend sends every message again.
+// run sends nothing; --resend sends every message again, each with a Message-ID of
+// its own, so that a receiver that drops repeated Message-IDs keeps it.
 func TestMailpit(t *testing.T) {
 	t.Parallel()
 	mp := startMailpit(t)
@@ -293,7 +294,7 @@ func TestMailpit(t *testing.T) {
 		t.Errorf("after a second run without --resend Mailpit holds %d messages, want still %d", n, len(demoRecipients))
 	}
 
-	// With --resend: every recipient gets it again, with the same Message-ID.
+	// With --resend: every recipient gets it again, with a new Message-ID.
 	res = mustRun(t, nil, generateSend(cfg, "--resend")...)
 	for _, rcpt := range demoRecipients {
 		if !strings.Contains(res.stdout, "sent to "+rcpt) || strings.Contains(res.stdout, "already sent to "+rcpt) {
@@ -312,9 +313,12 @@ func TestMailpit(t *testing.T) {
 		resent[s.MessageID]++
 	}
 	for id := range ids {
-		if resent[id] != 2 {
-			t.Errorf("Message-ID %s: %d copies after --resend, want 2", id, resent[id])
+		if resent[id] != 1 {
+			t.Errorf("Message-ID %s of a first mail: %d copies after --resend, want 1", id, resent[id])
 		}
+	}
+	if len(resent) != 2*len(demoRecipients) {
+		t.Errorf("after --resend Mailpit holds %d distinct Message-IDs, want %d: %v", len(resent), 2*len(demoRecipients), resent)
 	}
 
 	hist := historyOf(t, nil, cfg)

@@ -24,9 +24,14 @@ import (
 // cancels it.
 const DefaultGrace = 30 * time.Second
 
+// resumeJob is the gocron name of the daemon's periodic resume of owed deliveries,
+// and so its distributed lock key. The space keeps it apart from every job name.
+const resumeJob = "resume deliveries"
+
 // Daemon schedules every job of the config with gocron in the report's time zone and
 // runs it through the Service. At start it resumes unsent deliveries and catches up on
-// periods missed while it was down. The ledger, not the scheduler, decides whether a
+// periods missed while it was down; while it runs it resumes unsent deliveries again
+// every [delivery] resume_interval. The ledger, not the scheduler, decides whether a
 // period was already done, so a schedule that fires twice (DST, restarts) sends once.
 //
 // Several daemons (replicas) can share one PostgreSQL ledger. With [cluster] lock set,
@@ -114,6 +119,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return errors.Join(fmt.Errorf("schedule job %s: %w", job.Name, err), s.Shutdown())
 		}
 	}
+	if iv := cfg.Delivery.ResumeInterval.Duration; iv > 0 {
+		_, err := s.NewJob(
+			gocron.DurationJob(iv),
+			gocron.NewTask(func() { d.busy(runCtx, func() { d.resume(runCtx) }) }),
+			gocron.WithName(resumeJob),
+			gocron.WithSingletonMode(gocron.LimitModeReschedule),
+			gocron.WithEventListeners(gocron.AfterLockError(func(_ uuid.UUID, _ string, err error) {
+				if !errors.Is(err, cluster.ErrLocked) { // else another replica is resuming
+					d.track(func() { d.resume(runCtx) })
+				}
+			})),
+		)
+		if err != nil {
+			return errors.Join(fmt.Errorf("schedule the resume of deliveries: %w", err), s.Shutdown())
+		}
+	}
 	if locker != nil {
 		d.log().LogAttrs(ctx, slog.LevelInfo, "cluster", slog.String("lock", cfg.Cluster.Lock),
 			slog.String("node", d.Service.node()), slog.Duration("lease", d.Service.lease()))
@@ -169,25 +190,94 @@ func (d *Daemon) scheduled(ctx context.Context, job *config.Job) {
 	if d.fired != nil {
 		d.fired(job.Name, d.clock().Now())
 	}
-	done := make(chan struct{})
-	d.track(func() {
-		defer close(done)
+	d.busy(ctx, func() {
 		if job.CatchUp == "all" {
 			d.retryMissed(ctx, job)
 		}
 		d.runOne(ctx, job, d.due(job), ledger.TriggerScheduled)
 	})
-	// Keep the task busy while it runs, so that singleton mode holds and the
-	// distributed lock is held for the whole run.
+}
+
+// busy runs fn as work in flight and returns when it is done (or ctx ends). A gocron
+// task calls it to stay busy while its work runs, so that singleton mode holds and
+// the distributed lock is held for the whole of it.
+func (d *Daemon) busy(ctx context.Context, fn func()) {
+	done := make(chan struct{})
+	d.track(func() {
+		defer close(done)
+		fn()
+	})
 	select {
 	case <-done:
 	case <-ctx.Done():
 	}
 }
 
+// resume runs again, as catch-up runs, every (job, period) whose deliveries are
+// still owed: queued, or failed temporarily after the run's retries ran out (a long
+// SMTP outage). It is the daemon's periodic task, whatever the job's catch_up; the
+// claim keeps each period to one replica, and the run sends only to the recipients
+// still owed the report.
+func (d *Daemon) resume(ctx context.Context) {
+	for _, jp := range d.owedPeriods(ctx) {
+		if ctx.Err() != nil {
+			return
+		}
+		d.log().LogAttrs(ctx, slog.LevelInfo, "resume deliveries",
+			slog.String("job", jp.job.Name), slog.String("period", jp.period.Label()))
+		d.runOne(ctx, jp.job, jp.period, ledger.TriggerCatchUp)
+	}
+}
+
+// jobPeriod is a period of a job.
+type jobPeriod struct {
+	job    *config.Job
+	period period.Period
+}
+
+// owedPeriods returns, oldest first, the (job, period) pairs with a delivery that is
+// queued or failed temporarily and that are not done: a delivery left pending for a
+// recipient since removed from the job owes nothing. Jobs no longer in the config
+// are left out.
+func (d *Daemon) owedPeriods(ctx context.Context) []jobPeriod {
+	cfg := d.Service.Runner.Config
+	pending, err := d.Service.Ledger.Pending(ctx)
+	if err != nil {
+		d.log().LogAttrs(ctx, slog.LevelError, "read pending deliveries", slog.String("error", err.Error()))
+		return nil
+	}
+	var out []jobPeriod
+	seen := map[string]bool{}
+	for _, dl := range pending {
+		key := dl.Job + "\x00" + dl.Period
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		job, err := cfg.Job(dl.Job)
+		if err != nil {
+			continue // a job removed from the config
+		}
+		kind, _ := period.ParseKind(job.Period)
+		p, err := period.ParseKindLabel(kind, dl.Period)
+		if err != nil {
+			continue
+		}
+		if _, done, err := d.Service.done(ctx, job, p, true); err != nil || done {
+			if err != nil {
+				d.log().LogAttrs(ctx, slog.LevelError, "resume deliveries", slog.String("job", job.Name),
+					slog.String("period", p.Label()), slog.String("error", err.Error()))
+			}
+			continue
+		}
+		out = append(out, jobPeriod{job, p})
+	}
+	return out
+}
+
 // retryMissed runs, oldest first, the earlier periods of job that were due since the
-// daemon became responsible and have no successful run (a run failed because the
-// database was down, say), as catch-up runs: with catch_up = "all" every firing
+// daemon became responsible and are not done (a run failed because the database was
+// down, say), as catch-up runs: with catch_up = "all" every firing
 // tries them again.
 func (d *Daemon) retryMissed(ctx context.Context, job *config.Job) {
 	now := d.clock().Now()
@@ -348,12 +438,8 @@ func (d *Daemon) startup(ctx context.Context) {
 			add(r.Job, r.Period)
 		}
 	}
-	pending, err := d.Service.Ledger.Pending(ctx)
-	if err != nil {
-		d.log().LogAttrs(ctx, slog.LevelError, "read pending deliveries", slog.String("error", err.Error()))
-	}
-	for _, dl := range pending {
-		add(dl.Job, dl.Period)
+	for _, jp := range d.owedPeriods(ctx) {
+		add(jp.job.Name, jp.period.Label())
 	}
 	for i := range cfg.Jobs {
 		job := &cfg.Jobs[i]
@@ -392,30 +478,42 @@ func containsPeriod(ps []period.Period, p period.Period) bool {
 }
 
 // closeInterrupted marks runs that a stopped process left running as failed, and
-// returns every run it found running. A run whose period another replica has claimed
-// may still be going on there: it is left as it is.
+// returns the runs it found running that this process is not running. A run whose
+// period another replica has claimed may still be going on there: it is left as it
+// is. So is a run of this process: the schedule may fire while the daemon starts.
 func (s *Service) closeInterrupted(ctx context.Context) ([]ledger.Run, error) {
 	runs, err := s.Ledger.Running(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var errs []error
+	var found []ledger.Run
 	for _, r := range runs {
+		untrack, ok := s.trackLocal(r.Job, r.Period)
+		if !ok {
+			continue // running here and now
+		}
+		found = append(found, r)
 		ok, err := s.Ledger.Claim(ctx, r.Job, r.Period, s.node(), s.lease(), s.Runner.now())
 		if err != nil || !ok {
+			untrack()
 			errs = append(errs, err)
 			continue
 		}
-		errs = append(errs,
-			s.Ledger.FinishRun(ctx, r.ID, ledger.RunFailed, interruptedMsg, nil),
-			s.Ledger.Release(ctx, r.Job, r.Period, s.node()))
+		ferr := s.Ledger.FinishRun(ctx, r.ID, ledger.RunFailed, interruptedMsg, nil)
+		if errors.Is(ferr, ledger.ErrRunFinished) {
+			ferr = nil // a run of this process that ended just now
+		}
+		errs = append(errs, ferr, s.Ledger.Release(ctx, r.Job, r.Period, s.node()))
+		untrack()
 	}
-	return runs, errors.Join(errs...)
+	return found, errors.Join(errs...)
 }
 
 // Missed returns the periods of job, oldest first, whose scheduled run fell in
-// [since, now) and that have no successful run, limited by the job's catch_up mode:
-// "latest" keeps the most recent, "all" the last catch_up_max, "none" nothing.
+// [since, now) and that are not done (Service.done, for a run that sends: a
+// successful run that sent nothing does not count), limited by the job's catch_up
+// mode: "latest" keeps the most recent, "all" the last catch_up_max, "none" nothing.
 func (s *Service) Missed(ctx context.Context, job *config.Job, since, now time.Time) ([]period.Period, error) {
 	if job.CatchUp == "none" {
 		return nil, nil
@@ -434,7 +532,7 @@ func (s *Service) Missed(ctx context.Context, job *config.Job, since, now time.T
 		if len(missed) > 0 && missed[len(missed)-1] == p {
 			continue
 		}
-		_, ok, err := s.Ledger.LastSuccess(ctx, job.Name, p.Label())
+		_, ok, err := s.done(ctx, job, p, true)
 		if err != nil {
 			return nil, err
 		}

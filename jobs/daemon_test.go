@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/kpireport/kpireport/config"
+	"github.com/kpireport/kpireport/delivery"
 	"github.com/kpireport/kpireport/demo"
 	"github.com/kpireport/kpireport/ledger"
 	"github.com/kpireport/kpireport/period"
@@ -64,19 +65,20 @@ type daemonHarness struct {
 	daemon *Daemon
 	cancel context.CancelFunc
 	done   chan error
+	timers int // the scheduler's timers: one per gocron job
+	closed bool
 
 	mu    sync.Mutex
 	fires []time.Time
 }
 
-func startDaemon(t *testing.T, cfg *config.Config, at time.Time, prepare func(*ledger.Ledger)) *daemonHarness {
+// startDaemon starts a daemon on cfg with a fake clock at at. prepare, when set, may
+// change the daemon (its Grace, its Service's senders) and fill the ledger first.
+func startDaemon(t *testing.T, cfg *config.Config, at time.Time, prepare func(*Daemon)) *daemonHarness {
 	t.Helper()
 	svc, err := OpenService(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if prepare != nil {
-		prepare(svc.Ledger)
 	}
 	h := &daemonHarness{t: t, clock: clockwork.NewFakeClockAt(at), svc: svc, done: make(chan error, 1)}
 	h.daemon = &Daemon{Service: svc, Clock: h.clock, Grace: 5 * time.Second}
@@ -85,6 +87,13 @@ func startDaemon(t *testing.T, cfg *config.Config, at time.Time, prepare func(*l
 		h.fires = append(h.fires, at.In(amsterdam))
 		h.mu.Unlock()
 	}
+	if prepare != nil {
+		prepare(h.daemon)
+	}
+	h.timers = len(cfg.Jobs)
+	if cfg.Delivery.ResumeInterval.Duration > 0 {
+		h.timers++
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { h.done <- h.daemon.Run(ctx) }()
@@ -92,15 +101,34 @@ func startDaemon(t *testing.T, cfg *config.Config, at time.Time, prepare func(*l
 	return h
 }
 
-func (h *daemonHarness) stop() {
+// shutdown stops the daemon as SIGTERM does and returns how long Run took to
+// return.
+func (h *daemonHarness) shutdown() time.Duration {
+	h.t.Helper()
 	if h.cancel == nil {
-		return
+		return 0
 	}
+	start := time.Now()
 	h.cancel()
 	h.cancel = nil
-	if err := <-h.done; err != nil {
-		h.t.Errorf("daemon: %v", err)
+	select {
+	case err := <-h.done:
+		if err != nil {
+			h.t.Errorf("daemon: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		h.t.Fatalf("the daemon did not stop within 30s of the signal")
 	}
+	return time.Since(start)
+}
+
+// stop stops the daemon, checks that it left no run running, and closes the ledger.
+func (h *daemonHarness) stop() {
+	if h.closed {
+		return
+	}
+	h.shutdown()
+	h.closed = true
 	runs, err := h.svc.Ledger.Runs(context.Background(), "", 0)
 	if err != nil {
 		h.t.Fatal(err)
@@ -119,7 +147,7 @@ func (h *daemonHarness) advanceTo(t time.Time, step time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for h.clock.Now().Before(t) {
-		if err := h.clock.BlockUntilContext(ctx, 1); err != nil {
+		if err := h.clock.BlockUntilContext(ctx, h.timers); err != nil {
 			h.t.Fatalf("scheduler armed no timer: %v", err)
 		}
 		d := min(step, t.Sub(h.clock.Now()))
@@ -272,18 +300,12 @@ func TestDaemonCatchUp(t *testing.T) {
 			job := onlyJob(cfg, "monthly", "0 7 1 * *", tt.mode)
 			job.CatchUpMax = tt.max
 			ctx := context.Background()
-			prepare := func(l *ledger.Ledger) {
+			prepare := func(d *Daemon) {
 				// Responsible since 1 September; August was done before it went down.
-				if _, err := l.ScheduleSince(ctx, "monthly", time.Date(2026, 9, 1, 0, 0, 0, 0, amsterdam)); err != nil {
+				if _, err := d.Service.Ledger.ScheduleSince(ctx, "monthly", time.Date(2026, 9, 1, 0, 0, 0, 0, amsterdam)); err != nil {
 					t.Fatal(err)
 				}
-				run, err := l.StartRun(ctx, "monthly", "2026-08", ledger.TriggerScheduled)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := l.FinishRun(ctx, run.ID, ledger.RunSucceeded, "", nil); err != nil {
-					t.Fatal(err)
-				}
+				recordDone(t, d.Service, job, "2026-08")
 			}
 			h := startDaemon(t, cfg, time.Date(2026, 12, 3, 10, 0, 0, 0, amsterdam), prepare)
 			runs := h.waitRuns(1 + len(tt.want))
@@ -304,6 +326,27 @@ func TestDaemonCatchUp(t *testing.T) {
 				t.Errorf("caught up %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// recordDone records job's period label as an earlier daemon leaves it: a
+// succeeded run that mailed every recipient.
+func recordDone(t *testing.T, svc *Service, job *config.Job, label string) {
+	t.Helper()
+	ctx := context.Background()
+	run, err := svc.Ledger.StartRun(ctx, job.Name, label, ledger.TriggerScheduled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dl := &delivery.Deliverer{Ledger: svc.Ledger, Sender: senderFunc(func(context.Context, *delivery.Message, string, string) (bool, error) {
+		return false, nil
+	})}
+	m := &delivery.Message{Job: job.Name, Period: label, From: "kpireport@localhost", To: job.Recipients, Cc: job.CC, Bcc: job.BCC, Text: "sent before"}
+	if _, err := dl.Deliver(ctx, run.ID, m, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Ledger.FinishRun(ctx, run.ID, ledger.RunSucceeded, "", nil); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -347,8 +390,8 @@ func TestDaemonFinishesInterruptedRun(t *testing.T) {
 	cfg := testConfig(t)
 	onlyJob(cfg, "monthly", "0 7 1 * *", "none")
 	ctx := context.Background()
-	prepare := func(l *ledger.Ledger) {
-		if _, err := l.StartRun(ctx, "monthly", "2026-10", ledger.TriggerScheduled); err != nil {
+	prepare := func(d *Daemon) {
+		if _, err := d.Service.Ledger.StartRun(ctx, "monthly", "2026-10", ledger.TriggerScheduled); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -76,7 +76,8 @@ func NewSender(c *config.Config) (delivery.Sender, error) {
 		}
 		return s, nil
 	}
-	return delivery.NewOutbox(c.Delivery.OutboxDir), nil
+	return delivery.NewOutbox(c.Delivery.OutboxDir,
+		delivery.WithMaxAttachmentBytes(int64(c.SMTP.MaxAttachmentMB)<<20)), nil
 }
 
 // OpenLedger opens the ledger of c: the SQLite file at state.path, or the PostgreSQL
@@ -113,6 +114,7 @@ func OpenService(ctx context.Context, c *config.Config, log *slog.Logger) (*Serv
 				Retries:    retries,
 				Backoff:    c.Delivery.Backoff.Duration,
 				MaxBackoff: c.Delivery.MaxBackoff.Duration,
+				Jitter:     config.RetryJitter,
 			},
 		},
 		Sender: sender,
@@ -244,7 +246,7 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 	if err != nil {
 		return res, fmt.Errorf("render: %w", err)
 	}
-	if !opt.Send || len(job.Recipients)+len(job.CC)+len(job.BCC) == 0 || s.Deliverer == nil {
+	if !s.sends(job, opt.Send) {
 		return res, nil
 	}
 	msg, err := s.message(job, rep, res.Files)
@@ -258,16 +260,43 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 	return res, err
 }
 
-// skipDone returns the result of a skipped run if the period already has a successful
-// run, and nil if it has none.
+// skipDone returns the result of a skipped run if the period is already done (see
+// done), and nil if it is not.
 func (s *Service) skipDone(ctx context.Context, log *slog.Logger, job *config.Job, p period.Period, opt RunOptions) (*RunResult, error) {
-	run, ok, err := s.Ledger.LastSuccess(ctx, job.Name, p.Label())
+	run, ok, err := s.done(ctx, job, p, opt.Send)
 	if err != nil || !ok {
 		return nil, err
 	}
 	log.LogAttrs(ctx, slog.LevelInfo, "run skipped: period already done",
 		slog.String("trigger", string(opt.Trigger)), slog.Int64("run", run.ID))
 	return &RunResult{Run: run, Skipped: true}, nil
+}
+
+// sends reports whether a run of job with Send set to send mails anything: it
+// is asked to, there is a Deliverer, and the job has recipients.
+func (s *Service) sends(job *config.Job, send bool) bool {
+	return send && s.Deliverer != nil && len(job.Recipients)+len(job.CC)+len(job.BCC) > 0
+}
+
+// done reports whether (job, p) needs no further run, and returns its latest
+// successful run. A period is done when it has a successful run and, for a run that
+// sends, every current recipient (to, cc and bcc) of the job has the report or was
+// refused permanently. A successful run that sent nothing (a backfill without
+// --send), or one whose mail is still owed to someone (a resend that stopped half
+// way, a recipient added to the job), leaves the period to be run again: the
+// Deliverer then sends only to the recipients still owed it.
+func (s *Service) done(ctx context.Context, job *config.Job, p period.Period, send bool) (ledger.Run, bool, error) {
+	run, ok, err := s.Ledger.LastSuccess(ctx, job.Name, p.Label())
+	if err != nil || !ok || !s.sends(job, send) {
+		return run, ok, err
+	}
+	owed, err := s.Deliverer.Owed(ctx, &delivery.Message{
+		Job: job.Name, Period: p.Label(), To: job.Recipients, Cc: job.CC, Bcc: job.BCC,
+	})
+	if err != nil {
+		return run, false, err
+	}
+	return run, len(owed) == 0, nil
 }
 
 // closeRunning marks the runs of (job, label) that are still running as failed. It is
@@ -310,23 +339,12 @@ type claim struct {
 // runs it already, the claim's holder says who.
 func (s *Service) claim(ctx context.Context, job *config.Job, p period.Period) (*claim, error) {
 	c := &claim{s: s, job: job.Name, period: p.Label(), log: s.Runner.logger()}
-	key := c.job + "\x00" + c.period
-	s.mu.Lock()
-	if s.active[key] {
-		s.mu.Unlock()
+	untrack, ok := s.trackLocal(c.job, c.period)
+	if !ok {
 		c.holder, c.local = s.node()+" (this process)", true
 		return c, nil
 	}
-	if s.active == nil {
-		s.active = map[string]bool{}
-	}
-	s.active[key] = true
-	s.mu.Unlock()
-	c.untrackLocal = func() {
-		s.mu.Lock()
-		delete(s.active, key)
-		s.mu.Unlock()
-	}
+	c.untrackLocal = untrack
 	ok, err := s.Ledger.Claim(ctx, c.job, c.period, s.node(), s.lease(), s.Runner.now())
 	if err == nil && !ok {
 		var held ledger.Claim
@@ -349,6 +367,27 @@ func (s *Service) claim(ctx context.Context, job *config.Job, p period.Period) (
 		c.untrackLocal()
 	}
 	return c, err
+}
+
+// trackLocal marks (job, period) as worked on by this process, so that no other run
+// of this process starts on it, and returns the function that unmarks it. It returns
+// false if this process is working on it already.
+func (s *Service) trackLocal(job, period string) (untrack func(), ok bool) {
+	key := job + "\x00" + period
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.active[key] {
+		return nil, false
+	}
+	if s.active == nil {
+		s.active = map[string]bool{}
+	}
+	s.active[key] = true
+	return func() {
+		s.mu.Lock()
+		delete(s.active, key)
+		s.mu.Unlock()
+	}, true
 }
 
 // keep renews the claim every third of the lease until the returned stop is called.

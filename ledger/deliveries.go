@@ -47,17 +47,19 @@ type Delivery struct {
 	MessageID string
 	Status    DeliveryStatus
 	Attempts  int // over all runs
+	Resends   int // how often it was put back for a resend (ResetDelivery)
 	LastError string
 	SentAt    time.Time // zero until sent
 	UpdatedAt time.Time
 }
 
-const deliveryColumns = `id, run_id, job, period, recipient, kind, message_id, status, attempts, last_error, sent_at, updated_at`
+const deliveryColumns = `id, run_id, job, period, recipient, kind, message_id, status, attempts, resends, last_error, sent_at, updated_at`
 
 // QueueDelivery returns the delivery row of (job, period, recipient),
-// inserting it as queued if there is none. An existing row that is not sent
-// is queued again for runID; a sent row is returned unchanged, never
-// downgraded.
+// inserting it as queued with messageID if there is none. An existing row
+// that is not sent is queued again for runID; it keeps its Message-ID if it
+// is a resend (Resends > 0), so that every attempt at one resend carries the
+// same one. A sent row is returned unchanged, never downgraded.
 func (l *Ledger) QueueDelivery(ctx context.Context, runID int64, job, period, recipient, kind, messageID string) (Delivery, error) {
 	wrap := func(err error) error {
 		return fmt.Errorf("ledger: queue delivery %s %s to %s: %w", job, period, recipient, err)
@@ -77,7 +79,8 @@ func (l *Ledger) QueueDelivery(ctx context.Context, runID int64, job, period, re
 INSERT INTO deliveries (run_id, job, period, recipient, kind, message_id, status, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (job, period, recipient) DO UPDATE
-SET run_id = excluded.run_id, kind = excluded.kind, message_id = excluded.message_id,
+SET run_id = excluded.run_id, kind = excluded.kind,
+    message_id = CASE WHEN deliveries.resends > 0 THEN deliveries.message_id ELSE excluded.message_id END,
     status = excluded.status, updated_at = excluded.updated_at
 WHERE deliveries.status <> ?`),
 			runID, job, period, recipient, kind, messageID, string(DeliveryQueued), now, string(DeliverySent))
@@ -128,14 +131,19 @@ SET status = ?, attempts = attempts + 1, last_error = ?, sent_at = ?, updated_at
 }
 
 // ResetDelivery puts delivery id back to queued so that it is sent again
-// (for --resend). Its attempts and last error are kept.
-func (l *Ledger) ResetDelivery(ctx context.Context, id int64) error {
+// (for --resend), as a new message: Resends is counted up and messageID is
+// the Message-ID of the copy to send. Its attempts and last error are kept.
+func (l *Ledger) ResetDelivery(ctx context.Context, id int64, messageID string) error {
+	if messageID == "" {
+		return fmt.Errorf("ledger: reset delivery %d: %w: empty message id", id, ErrInvalidValue)
+	}
 	err := l.inTx(ctx, func(tx *sql.Tx) error {
 		if err := l.requireStatus(ctx, tx, id, func(DeliveryStatus) error { return nil }); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, l.q(`UPDATE deliveries SET status = ?, sent_at = '', updated_at = ? WHERE id = ?`),
-			string(DeliveryQueued), formatTime(l.now()), id)
+		_, err := tx.ExecContext(ctx, l.q(`UPDATE deliveries
+SET status = ?, sent_at = '', message_id = ?, resends = resends + 1, updated_at = ? WHERE id = ?`),
+			string(DeliveryQueued), messageID, formatTime(l.now()), id)
 		return err
 	})
 	if err != nil {
@@ -204,7 +212,7 @@ func scanDelivery(s rowScanner) (Delivery, error) {
 		sentErr, updErr error
 	)
 	if err := s.Scan(&d.ID, &d.RunID, &d.Job, &d.Period, &d.Recipient, &d.Kind, &d.MessageID,
-		&status, &d.Attempts, &d.LastError, &sent, &updated); err != nil {
+		&status, &d.Attempts, &d.Resends, &d.LastError, &sent, &updated); err != nil {
 		return Delivery{}, err
 	}
 	d.Status = DeliveryStatus(status)

@@ -155,22 +155,61 @@ func testResetDelivery(t *testing.T, b backend) {
 	if err := l.MarkAttempt(ctx, d.ID, DeliverySent, "", t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.ResetDelivery(ctx, d.ID); err != nil {
+	if err := l.ResetDelivery(ctx, d.ID, "<resend-1>"); err != nil {
 		t.Fatal(err)
 	}
 	ds, err := l.Deliveries(ctx, "monthly", "2026-10")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ds[0]; got.Status != DeliveryQueued || !got.SentAt.IsZero() || got.Attempts != 1 {
-		t.Errorf("after reset = %+v, want queued, no sent_at, attempts kept", got)
+	if got := ds[0]; got.Status != DeliveryQueued || !got.SentAt.IsZero() || got.Attempts != 1 ||
+		got.Resends != 1 || got.MessageID != "<resend-1>" {
+		t.Errorf("after reset = %+v, want queued, no sent_at, attempts kept, 1 resend with its own message id", got)
+	}
+	// A run that picks the resend up again (the resend failed, or the process
+	// stopped) keeps the resend's Message-ID, not the first mail's.
+	again, err := l.QueueDelivery(ctx, run, "monthly", "2026-10", "a@example.com", KindTo, "<id>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.MessageID != "<resend-1>" || again.Resends != 1 {
+		t.Errorf("queued again after a reset = %+v, want message id <resend-1>, 1 resend", again)
 	}
 	if err := l.MarkAttempt(ctx, d.ID, DeliverySent, "", t0); err != nil {
 		t.Errorf("MarkAttempt after reset: %v", err)
 	}
-	if err := l.ResetDelivery(ctx, 9999); !errors.Is(err, ErrDeliveryNotFound) {
+	if err := l.ResetDelivery(ctx, d.ID, "<resend-2>"); err != nil {
+		t.Fatal(err)
+	}
+	if ds, _ := l.Deliveries(ctx, "monthly", "2026-10"); ds[0].Resends != 2 || ds[0].MessageID != "<resend-2>" {
+		t.Errorf("after a second reset = %+v, want 2 resends, message id <resend-2>", ds[0])
+	}
+	if err := l.ResetDelivery(ctx, 9999, "<x>"); !errors.Is(err, ErrDeliveryNotFound) {
 		t.Errorf("ResetDelivery(unknown) = %v, want ErrDeliveryNotFound", err)
 	}
+	if err := l.ResetDelivery(ctx, d.ID, ""); !errors.Is(err, ErrInvalidValue) {
+		t.Errorf("ResetDelivery without a message id = %v, want ErrInvalidValue", err)
+	}
+}
+
+// A queued delivery that was never resent takes the Message-ID it is queued
+// with, as before resends were counted.
+func TestQueueDeliveryUpdatesMessageIDOfFirstMail(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		l := openTest(t, b, "")
+		run := newRun(l)(t)
+		if _, err := l.QueueDelivery(ctx, run, "monthly", "2026-10", "a@example.com", KindTo, "<old@example.com>"); err != nil {
+			t.Fatal(err)
+		}
+		d, err := l.QueueDelivery(ctx, run, "monthly", "2026-10", "a@example.com", KindTo, "<new@example.com>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.MessageID != "<new@example.com>" || d.Resends != 0 {
+			t.Errorf("queued again = %+v, want message id <new@example.com>, no resends", d)
+		}
+	})
 }
 
 func TestPendingSurvivesReopen(t *testing.T) {

@@ -72,6 +72,11 @@ CREATE TABLE claims (
 	PRIMARY KEY (job, period)
 );
 `,
+	// 4: how often a delivery was resent on purpose (--resend), so that every
+	// resend carries a Message-ID of its own.
+	`
+ALTER TABLE deliveries ADD COLUMN resends INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // postgresMigrations are sqliteMigrations for PostgreSQL: identity columns
@@ -136,6 +141,10 @@ CREATE TABLE claims (
 	expires_at TEXT COLLATE "C" NOT NULL,
 	PRIMARY KEY (job, period)
 );
+`,
+	// 4
+	`
+ALTER TABLE deliveries ADD COLUMN resends INTEGER NOT NULL DEFAULT 0;
 `,
 }
 
