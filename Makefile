@@ -4,7 +4,7 @@ BIN     := bin/kpireport
 DEMO    ?= kpireport-demo
 PKGS    := ./...
 
-.PHONY: all build demo test vet fmt-check bench bench-scale fuzz clean
+.PHONY: all build demo test vet fmt-check bench bench-micro bench-scale fuzz clean
 
 all: build
 
@@ -31,8 +31,12 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# The micro-benchmarks of the hot paths, then wall time and peak RSS of every source
+# through the binary (bench-scale).
+bench: bench-micro bench-scale
+
 # Micro-benchmarks (go test -bench) of the hot paths.
-bench:
+bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 # Wall time and peak RSS of kpis and generate per source (CSV, SQLite, PostgreSQL) at
