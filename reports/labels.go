@@ -114,9 +114,18 @@ func lineError(file string, src []byte, key, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrTemplate, file, msg)
 }
 
+// softHyphen (U+00AD) marks where a label's long word may break across two lines of
+// a PDF table header; everywhere else it is left out.
+const softHyphen = "\u00ad"
+
 // label returns the label key in lang with its placeholders filled in from kv (name,
 // value, name, value...).
 func (t *Template) label(lang, key string, kv ...string) string {
+	return strings.ReplaceAll(t.hyphenatedLabel(lang, key, kv...), softHyphen, "")
+}
+
+// hyphenatedLabel is label with its soft hyphens kept, for the PDF's table headers.
+func (t *Template) hyphenatedLabel(lang, key string, kv ...string) string {
 	s, ok := t.labels[lang][key]
 	if !ok {
 		panic("reports: no label " + key) // labelKeys and the code disagree: a bug

@@ -120,6 +120,7 @@ type pdfDoc struct {
 	pages int // the total, or 0 while counting
 	title string
 	y     float64 // where the next content goes
+	rowH  float64 // the row height of the tables being drawn
 }
 
 func newPDFDoc(rep *kpi.Report, t *Template, logo *logoImage, pages int) (*pdfDoc, error) {
@@ -186,10 +187,15 @@ func (d *pdfDoc) build() error {
 			err = d.cards(title, s.KPIs)
 		case SectionCharts:
 			err = d.charts(title, s.KPIs)
-		case SectionByRep:
-			d.dimTable(title, "col_rep", "no_rep", d.rep.ByRep, true)
-		case SectionByRegion:
-			d.dimTable(title, "col_region", "no_region", d.rep.ByRegion, false)
+		case SectionByRep, SectionByRegion:
+			// Tables that follow one another share a row height, set by the first.
+			if i == 0 || s.NewPage || !d.isTable(i-1) {
+				d.rowH, err = d.tableRowHeight(i)
+			}
+			if err == nil {
+				tb, _ := d.dimSectionOf(s.Kind)
+				d.dimTable(title, tb)
+			}
 		case SectionNotes:
 			d.notes(title)
 		case SectionDefinitions:

@@ -10,7 +10,7 @@ import (
 // Chart grid geometry in mm.
 const (
 	chartGap = 6.0
-	chartH   = 60.0
+	chartH   = 56.0
 	chartW   = (contentW - chartGap) / 2
 )
 

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"math"
 	"slices"
 	"strings"
 
@@ -14,70 +15,111 @@ var pdfDimColumns = []string{"col_revenue", "col_sales_count", "col_aov", "col_b
 
 // Table geometry in mm.
 const (
-	tableRowH    = 5.6
+	tableRowH    = 5.6 // a row
+	tableRowMinH = 4.2 // a row of tables set tighter to share a page, at the least
 	tableHeadH   = 8.6
 	tableCellPad = 1.6
+	tableTitleH  = 9.0 // a section title above a table
 )
 
-// dimTable draws the table of one dimension with a total row.
-func (d *pdfDoc) dimTable(title, nameLabel, noneLabel string, dims []kpi.DimMeasures, withLeads bool) {
-	var cols []dimColumn
-	for _, c := range dimColumns(d.rep.Has, withLeads) {
-		if slices.Contains(pdfDimColumns, c.label) {
-			cols = append(cols, c)
-		}
+// dimSection is what the table of a by_rep or by_region section shows: its labels,
+// its rows and whether it has the lead and call columns.
+type dimSection struct {
+	nameLabel, noneLabel string
+	dims                 []kpi.DimMeasures
+	withLeads            bool
+}
+
+// dimSectionOf returns the table of a section of kind, false for a kind of section
+// that is not a table.
+func (d *pdfDoc) dimSectionOf(kind string) (dimSection, bool) {
+	switch kind {
+	case SectionByRep:
+		return dimSection{"col_rep", "no_rep", d.rep.ByRep, true}, true
+	case SectionByRegion:
+		return dimSection{"col_region", "no_region", d.rep.ByRegion, false}, true
 	}
-	// Keep a table that fits on a page together.
-	if h := 9 + tableHeadH + float64(len(dims)+1)*tableRowH; d.y+h > contentBot && runningTop+h <= contentBot {
+	return dimSection{}, false
+}
+
+// isTable reports whether section i of the template is a table.
+func (d *pdfDoc) isTable(i int) bool {
+	_, ok := d.dimSectionOf(d.t.Sections[i].Kind)
+	return ok
+}
+
+// height returns the height of the table with its title (if any): the part that
+// does not depend on the row height, and the number of rows.
+func (tb dimSection) height(title string) (fixed float64, rows int) {
+	if title != "" {
+		fixed = tableTitleH
+	}
+	if len(tb.dims) == 0 {
+		return fixed + lineHeight(9), 0
+	}
+	return fixed + tableHeadH, len(tb.dims) + 1
+}
+
+// tableRowHeight returns the row height of the run of tables that starts with section
+// first (the table sections that follow it without a page break): the normal height
+// when the run fits on the rest of the page; when it does not, the largest height,
+// down to tableRowMinH, that makes it fit, so that the last table does not end up
+// alone on a page; and the normal height when no height makes it fit.
+func (d *pdfDoc) tableRowHeight(first int) (float64, error) {
+	var fixed float64
+	var rows int
+	for i := first; i < len(d.t.Sections); i++ {
+		s := d.t.Sections[i]
+		tb, ok := d.dimSectionOf(s.Kind)
+		if !ok || i > first && s.NewPage {
+			break
+		}
+		title, err := d.t.SectionTitle(d.rep, i)
+		if err != nil {
+			return 0, err
+		}
+		if i > first {
+			fixed += sectionGapMM
+		}
+		f, n := tb.height(title)
+		fixed, rows = fixed+f, rows+n
+	}
+	room := contentBot - d.y - fixed
+	if rows == 0 || room >= float64(rows)*tableRowH {
+		return tableRowH, nil
+	}
+	// In tenths of a millimetre, so that the same report gives the same layout.
+	if h := math.Floor(room/float64(rows)*10+1e-9) / 10; h >= tableRowMinH {
+		return h, nil
+	}
+	return tableRowH, nil
+}
+
+// dimTable draws the table of one dimension with a total row, its rows d.rowH high.
+func (d *pdfDoc) dimTable(title string, tb dimSection) {
+	rowH := d.rowH
+	if rowH == 0 {
+		rowH = tableRowH
+	}
+	// Keep a table that fits on a page together with its title.
+	fixed, n := tb.height(title)
+	if h := fixed + float64(n)*rowH; d.y+h > contentBot && runningTop+h <= contentBot {
 		d.newPage()
 	}
-	d.sectionTitle(title, tableHeadH+3*tableRowH)
-	if len(dims) == 0 {
+	d.sectionTitle(title, tableHeadH+3*rowH)
+	if len(tb.dims) == 0 {
 		d.paragraph(d.t.label(d.lang, "no_rows"), 9, mutedColor)
 		return
 	}
-	total := dimTotal(dims)
-	rows := make([][]string, 0, len(dims)+1)
-	for i := 0; i <= len(dims); i++ {
-		dm := &total
-		name := d.t.label(d.lang, "total")
-		if i < len(dims) {
-			dm, name = &dims[i], cleanText(dims[i].Name)
-			if name == "" {
-				name = d.t.label(d.lang, noneLabel)
-			}
-		}
-		row := []string{name}
-		for _, c := range cols {
-			if v := c.value(dm); v != nil {
-				row = append(row, d.loc.Rat(v, c.unit))
-			} else {
-				row = append(row, "–")
-			}
-		}
-		rows = append(rows, row)
-	}
-	headers := []string{d.t.label(d.lang, nameLabel)}
-	for _, c := range cols {
-		headers = append(headers, d.t.label(d.lang, c.label))
-	}
-
-	// Column widths: the numbers' widest cell, the name column the rest. Shrink the
-	// font until the name column keeps a fair share.
-	size := 7.4
-	var widths []float64
-	for ; ; size -= 0.2 {
-		widths = d.columnWidths(headers, rows, size)
-		if widths[0] >= 30 || size <= 6 {
-			break
-		}
-	}
-	d.tableHeader(headers, widths, size)
+	headers, rows := d.dimCells(tb)
+	l := d.tableLayout(headers, rows)
+	size, widths := l.size, l.widths
+	d.tableHeader(headers, l)
 	for i, row := range rows {
 		isTotal := i == len(rows)-1
-		if d.y+tableRowH > contentBot {
+		if d.y+rowH > contentBot {
 			d.newPage()
-			d.tableHeader(headers, widths, size)
+			d.tableHeader(headers, l)
 		}
 		if isTotal {
 			d.drawColor(accentColor)
@@ -85,7 +127,7 @@ func (d *pdfDoc) dimTable(title, nameLabel, noneLabel string, dims []kpi.DimMeas
 			d.pdf.Line(marginX, d.y, marginX+contentW, d.y)
 		} else if i%2 == 1 {
 			d.fillColor(stripeColor)
-			d.pdf.Rect(marginX, d.y, contentW, tableRowH, "F")
+			d.pdf.Rect(marginX, d.y, contentW, rowH, "F")
 		}
 		style := ""
 		if isTotal {
@@ -98,7 +140,7 @@ func (d *pdfDoc) dimTable(title, nameLabel, noneLabel string, dims []kpi.DimMeas
 			if cell == "–" {
 				d.textColor(faintColor)
 			}
-			base := d.y + tableRowH*0.68
+			base := d.y + rowH*0.68
 			if j == 0 {
 				if !isTotal {
 					d.font("B", size)
@@ -109,24 +151,99 @@ func (d *pdfDoc) dimTable(title, nameLabel, noneLabel string, dims []kpi.DimMeas
 			}
 			x += widths[j]
 		}
-		d.y += tableRowH
+		d.y += rowH
 	}
 }
 
-// columnWidths returns the widths of a table's columns at font size size: each
-// number column as wide as its widest cell or header word, the first the rest.
-func (d *pdfDoc) columnWidths(headers []string, rows [][]string, size float64) []float64 {
+// dimCells returns the header (with its soft hyphens) and the rows of the table of
+// tb, the total last, as the PDF prints them.
+func (d *pdfDoc) dimCells(tb dimSection) (headers []string, rows [][]string) {
+	var cols []dimColumn
+	for _, c := range dimColumns(d.rep.Has, tb.withLeads) {
+		if slices.Contains(pdfDimColumns, c.label) {
+			cols = append(cols, c)
+		}
+	}
+	headers = []string{d.t.hyphenatedLabel(d.lang, tb.nameLabel)}
+	for _, c := range cols {
+		headers = append(headers, d.t.hyphenatedLabel(d.lang, c.label))
+	}
+	total := dimTotal(tb.dims)
+	for i := 0; i <= len(tb.dims); i++ {
+		dm := &total
+		name := d.t.label(d.lang, "total")
+		if i < len(tb.dims) {
+			dm, name = &tb.dims[i], cleanText(tb.dims[i].Name)
+			if name == "" {
+				name = d.t.label(d.lang, tb.noneLabel)
+			}
+		}
+		row := []string{name}
+		for _, c := range cols {
+			if v := c.value(dm); v != nil {
+				row = append(row, d.loc.Rat(v, c.unit))
+			} else {
+				row = append(row, "–")
+			}
+		}
+		rows = append(rows, row)
+	}
+	return headers, rows
+}
+
+// Table type in points, and the widest the name column need be in mm.
+const (
+	tableFontSize    = 7.4 // the rows
+	tableMinFontSize = 6.0
+	tableHeadSize    = 7.0 // the header row
+	tableHeadMinSize = 6.2
+	tableNameMaxW    = 30.0
+)
+
+// tableLayout is how a table is set: its type sizes in points and its column widths
+// in mm.
+type tableLayout struct {
+	size, headSize float64
+	widths         []float64
+}
+
+// tableLayout sets a table in the largest type that leaves the name column room for
+// its widest name or header (up to tableNameMaxW): the header row shrinks first, down
+// to tableHeadMinSize, then the whole table.
+func (d *pdfDoc) tableLayout(headers []string, rows [][]string) tableLayout {
+	var l tableLayout
+	for size := tableFontSize; size >= tableMinFontSize-1e-9; size -= 0.2 {
+		largest := size - (tableFontSize - tableHeadSize) // the header's size with rows of size
+		d.font("B", largest)
+		need := d.headerWidth(headers[0])
+		d.font("B", size)
+		for _, row := range rows {
+			need = max(need, d.pdf.GetStringWidth(row[0]))
+		}
+		need = min(need+2*tableCellPad, tableNameMaxW)
+		for head := largest; head >= min(tableHeadMinSize, largest)-1e-9; head -= 0.2 {
+			l = tableLayout{size: size, headSize: head, widths: d.columnWidths(headers, rows, size, head)}
+			if l.widths[0] >= need-1e-9 {
+				return l
+			}
+		}
+	}
+	return l
+}
+
+// columnWidths returns the widths of a table's columns with rows in bold type of
+// size and the header in head: each number column as wide as its widest cell or as
+// its header needs to fit on two lines, the first the rest.
+func (d *pdfDoc) columnWidths(headers []string, rows [][]string, size, head float64) []float64 {
 	widths := make([]float64, len(headers))
 	for j := 1; j < len(headers); j++ {
+		d.font("B", head)
+		w := d.headerWidth(headers[j])
 		d.font("B", size)
-		w := 0.0
-		for _, word := range strings.Fields(headers[j]) {
-			w = max(w, d.pdf.GetStringWidth(word))
-		}
 		for _, row := range rows {
 			w = max(w, d.pdf.GetStringWidth(row[j]))
 		}
-		widths[j] = w + 2*tableCellPad + 1
+		widths[j] = w + 2*tableCellPad + 0.5
 	}
 	rest := contentW
 	for _, w := range widths[1:] {
@@ -136,24 +253,90 @@ func (d *pdfDoc) columnWidths(headers []string, rows [][]string, size float64) [
 	return widths
 }
 
+// headerPiece is a piece of a table header that a line may break before: a word,
+// or the part of a word after a soft hyphen.
+type headerPiece struct {
+	text   string
+	inWord bool // it goes on the word before it: a break before it ends the line with "-"
+}
+
+// headerPieces splits header h at its spaces and soft hyphens.
+func headerPieces(h string) []headerPiece {
+	var ps []headerPiece
+	for _, word := range strings.Fields(h) {
+		inWord := false
+		for _, p := range strings.Split(word, softHyphen) {
+			if p != "" {
+				ps = append(ps, headerPiece{p, inWord})
+				inWord = true
+			}
+		}
+	}
+	return ps
+}
+
+// headerLine returns the line of pieces ps[from:to], with a hyphen when a word goes
+// on after it.
+func headerLine(ps []headerPiece, from, to int) string {
+	var b strings.Builder
+	for i := from; i < to; i++ {
+		if i > from && !ps[i].inWord {
+			b.WriteByte(' ')
+		}
+		b.WriteString(ps[i].text)
+	}
+	if to < len(ps) && ps[to].inWord {
+		b.WriteByte('-')
+	}
+	return b.String()
+}
+
+// headerWidth returns the least width in which header h fits on at most two lines
+// in the current font.
+func (d *pdfDoc) headerWidth(h string) float64 {
+	ps := headerPieces(h)
+	w := d.pdf.GetStringWidth(headerLine(ps, 0, len(ps)))
+	for k := 1; k < len(ps); k++ {
+		w = min(w, max(d.pdf.GetStringWidth(headerLine(ps, 0, k)), d.pdf.GetStringWidth(headerLine(ps, k, len(ps)))))
+	}
+	return w
+}
+
+// headerLines wraps header h into lines of at most w in the current font, breaking
+// at spaces and soft hyphens; a piece wider than w has a line of its own.
+func (d *pdfDoc) headerLines(h string, w float64) []string {
+	ps := headerPieces(h)
+	var lines []string
+	for from := 0; from < len(ps); {
+		to := from + 1
+		for to < len(ps) && d.pdf.GetStringWidth(headerLine(ps, from, to+1)) <= w+1e-6 {
+			to++
+		}
+		lines = append(lines, headerLine(ps, from, to))
+		from = to
+	}
+	return lines
+}
+
 // tableHeader draws the header row of a table: white on the accent colour, wrapped
 // to two lines.
-func (d *pdfDoc) tableHeader(headers []string, widths []float64, size float64) {
+func (d *pdfDoc) tableHeader(headers []string, l tableLayout) {
 	d.fillColor(accentColor)
 	d.pdf.Rect(marginX, d.y, contentW, tableHeadH, "F")
 	d.textColor(whiteColor)
+	widths := l.widths
 	x := marginX
 	for j, h := range headers {
-		d.font("B", size-0.4)
-		ls := d.lines(h, widths[j]-2*tableCellPad)
+		d.font("B", l.headSize)
+		ls := d.headerLines(h, widths[j]-2*tableCellPad)
 		if len(ls) > 2 {
 			ls = ls[:2]
 		}
-		lh := lineHeight(size - 0.4)
+		lh := lineHeight(l.headSize)
 		y := d.y + tableHeadH/2 - float64(len(ls))*lh/2 + lh*0.75
 		for _, l := range ls {
 			if j == 0 {
-				d.text(x+tableCellPad, y, l)
+				d.text(x+tableCellPad, y, d.ellipsis(l, widths[0]-2*tableCellPad))
 			} else {
 				d.textRight(x+widths[j]-tableCellPad, y, l)
 			}

@@ -77,7 +77,7 @@ func TestRenderPDF(t *testing.T) {
 				rep.Company,
 				f.Period(rep.Period), // "October 2026", "oktober 2026"
 				f.Money(revenue.Value.V),
-				map[string]string{"en": "page 1 of 3", "nl": "pagina 1 van 4"}[lang],
+				map[string]string{"en": "page 1 of 3", "nl": "pagina 1 van 3"}[lang],
 				// 06:00 UTC in the report's zone
 				map[string]string{"en": "Generated 1 November 2026 07:00 CET", "nl": "Gemaakt op 1 november 2026 07:00 CET"}[lang],
 				kpi.NoSpendData.Text(lang), // the n/a note of CAC

@@ -63,8 +63,8 @@ type Section struct {
 type Workbook struct {
 	Summary     []string // KPI ids on the Summary sheet, in order
 	Trend       []string // KPI ids on the Trend sheet, in order
-	LineChart   []string // the Trend sheet's line chart
-	ColumnChart []string // the Trend sheet's column chart
+	LineChart   []string // the KPIs of the Trend sheet's line charts, one chart each
+	ColumnChart []string // the KPIs of the Trend sheet's column chart
 }
 
 // Title returns the template's title in the report's language.

@@ -552,8 +552,37 @@ func (b *workbook) measures() error {
 	return sw.Flush()
 }
 
-// trend writes the Trend sheet: the last 12 periods of each KPI, with a line chart
-// (revenue, MRR) and a column chart (counts) of them.
+// The Trend sheet's layout: column widths in characters, chart sizes in pixels.
+const (
+	trendPeriodWidth = 14.0
+	trendValueWidth  = 17.0
+	trendChartW      = 560
+	trendChartH      = 300
+	trendChartGap    = 16
+)
+
+// trendChart is one chart of the Trend sheet.
+type trendChart struct {
+	typ excelize.ChartType
+	ids []string
+}
+
+// trendCharts returns the Trend sheet's charts: a line chart of each KPI of the
+// template's line_chart, each on its own scale (MRR is a fraction of revenue and
+// would be a flat line on revenue's axis), then a column chart of its column_chart.
+func (b *workbook) trendCharts() []trendChart {
+	var charts []trendChart
+	for _, id := range b.t.Workbook.LineChart {
+		charts = append(charts, trendChart{excelize.Line, []string{id}})
+	}
+	if len(b.t.Workbook.ColumnChart) > 0 {
+		charts = append(charts, trendChart{excelize.Col, b.t.Workbook.ColumnChart})
+	}
+	return charts
+}
+
+// trend writes the Trend sheet: the last 12 periods of each KPI, with native charts
+// of them side by side below the table.
 func (b *workbook) trend() error {
 	sheet, err := b.newSheet("sheet_trend")
 	if err != nil {
@@ -577,15 +606,26 @@ func (b *workbook) trend() error {
 		}
 		return "", false
 	}
-	charts := []struct {
-		typ  excelize.ChartType
-		ids  []string
-		cell string
-	}{
-		{excelize.Line, b.t.Workbook.LineChart, "A" + itoa(chartRow)},
-		{excelize.Col, b.t.Workbook.ColumnChart, "F" + itoa(chartRow)},
+	// The column widths come first: a chart's anchor cells are worked out from them.
+	sw, err := b.f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
 	}
-	for _, c := range charts {
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 1, YSplit: 1, TopLeftCell: "B2", ActivePane: "bottomRight"}); err != nil {
+		return err
+	}
+	if err := sw.SetColWidth(1, 1, trendPeriodWidth); err != nil {
+		return err
+	}
+	if err := sw.SetColWidth(2, len(ids)+1, trendValueWidth); err != nil {
+		return err
+	}
+	colPx := func(c int) (int, error) { // as excelize places a chart: 8 pixels a character
+		w, err := b.f.GetColWidth(sheet, col(c))
+		return int(w*8 + 0.5), err
+	}
+	at := 1 // the column of the next chart
+	for _, c := range b.trendCharts() {
 		var series []excelize.ChartSeries
 		var names []string
 		var unit kpi.Unit
@@ -609,32 +649,31 @@ func (b *workbook) trend() error {
 		if len(series) == 0 {
 			continue
 		}
+		legend := excelize.ChartLegend{Position: "bottom"}
+		if len(series) == 1 {
+			legend.Position = "none" // the title names the one series
+		}
 		chart := &excelize.Chart{
 			Type:         c.typ,
 			Series:       series,
 			Title:        excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: cleanText(strings.Join(names, " · ")), Font: xfont(excelize.Font{Bold: true, Size: 12})}}},
-			Legend:       excelize.ChartLegend{Position: "bottom"},
-			Dimension:    excelize.ChartDimension{Width: 560, Height: 300},
+			Legend:       legend,
+			Dimension:    excelize.ChartDimension{Width: trendChartW, Height: trendChartH},
 			YAxis:        excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: numFmt(b.loc, unit)}},
 			Format:       excelize.GraphicOptions{OffsetX: 4, OffsetY: 4},
 			ShowBlanksAs: "gap",
 		}
-		if err := b.f.AddChart(sheet, c.cell, chart); err != nil {
+		if err := b.f.AddChart(sheet, col(at)+itoa(chartRow), chart); err != nil {
 			return err
 		}
-	}
-	sw, err := b.f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 1, YSplit: 1, TopLeftCell: "B2", ActivePane: "bottomRight"}); err != nil {
-		return err
-	}
-	if err := sw.SetColWidth(1, 1, 14); err != nil {
-		return err
-	}
-	if err := sw.SetColWidth(2, len(ids)+1, 17); err != nil {
-		return err
+		// The next chart starts in the first column right of this one and the gap.
+		for px := 4 + trendChartW + trendChartGap; px > 0; at++ {
+			w, err := colPx(at)
+			if err != nil {
+				return err
+			}
+			px -= w
+		}
 	}
 	header := []any{b.text(b.label("col_period"), b.headerStyle(false))}
 	results := make([]kpi.Result, len(ids))

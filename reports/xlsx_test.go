@@ -3,9 +3,11 @@ package reports
 import (
 	"archive/zip"
 	"bytes"
+	"html"
 	"io"
 	"math"
 	"math/big"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -188,7 +190,7 @@ func TestRenderXLSX(t *testing.T) {
 			checkSheetSetup(t, f, b, summary, len(rows))
 			checkMeasures(t, f, names[1], rep)
 			checkTrend(t, f, names[2], rep)
-			checkCharts(t, b)
+			checkCharts(t, b, rep)
 			checkDims(t, f, names[3], rep.ByRep)
 			checkDims(t, f, names[4], rep.ByRegion)
 			checkDimFormats(t, f, names[3], rep, 12)
@@ -368,30 +370,86 @@ func checkTrend(t *testing.T, f *excelize.File, sheet string, rep *kpi.Report) {
 	}
 }
 
-func checkCharts(t *testing.T, b []byte) {
+// checkCharts checks the Trend sheet's native charts: a line chart of revenue and one
+// of MRR, each with its own axis (on one axis MRR is a flat line), then a column
+// chart of qualified leads and sales calls, side by side without overlapping.
+func checkCharts(t *testing.T, b []byte, rep *kpi.Report) {
+	t.Helper()
+	tm, err := defaultTemplate(rep.Period.Kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := tm.label(rep.Lang, "sheet_trend")
+	values := func(ids ...string) []string { // the Trend columns of ids
+		var refs []string
+		for _, id := range ids {
+			c := col(slices.Index(tm.Workbook.Trend, id) + 2)
+			refs = append(refs, "'"+sheet+"'!$"+c+"2:$"+c+"$"+itoa(trendFirstRow+kpi.TrendLength-1))
+		}
+		return refs
+	}
+	type chart struct {
+		Kind   string
+		Values []string
+		Legend bool
+	}
+	want := []chart{
+		{"lineChart", values(kpi.IDRevenue), false},
+		{"lineChart", values(kpi.IDMRR), false},
+		{"barChart", values(kpi.IDQualifiedLeads, kpi.IDSalesCalls), true},
+	}
+	kindRe := regexp.MustCompile(`<(?:c:)?(lineChart|barChart)>`)
+	valRe := regexp.MustCompile(`<(?:c:)?val><(?:c:)?numRef><(?:c:)?f>([^<]*)<`)
+	var got []chart
+	for i := 1; ; i++ {
+		name := "xl/charts/chart" + itoa(i) + ".xml"
+		if !slices.Contains(zipNames(t, b), name) {
+			break
+		}
+		x := zipFile(t, b, name)
+		var c chart
+		for _, m := range kindRe.FindAllStringSubmatch(x, -1) {
+			c.Kind += m[1]
+		}
+		for _, m := range valRe.FindAllStringSubmatch(x, -1) {
+			c.Values = append(c.Values, html.UnescapeString(m[1]))
+		}
+		c.Legend = strings.Contains(x, "<legend>") || strings.Contains(x, "<c:legend>")
+		got = append(got, c)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("charts (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(sheetXML(t, b, 3), "<drawing ") {
+		t.Fatal("the Trend sheet has no drawing")
+	}
+	// Each chart's anchor starts right of the column where the one before ends.
+	anchor := regexp.MustCompile(`<xdr:from><xdr:col>(\d+)</xdr:col>.*?<xdr:to><xdr:col>(\d+)</xdr:col>`)
+	anchors := anchor.FindAllStringSubmatch(zipFile(t, b, "xl/drawings/drawing1.xml"), -1)
+	if len(anchors) != len(want) {
+		t.Fatalf("%d chart anchors, want %d", len(anchors), len(want))
+	}
+	for i := 1; i < len(anchors); i++ {
+		from, _ := strconv.Atoi(anchors[i][1])
+		prevTo, _ := strconv.Atoi(anchors[i-1][2])
+		if from <= prevTo {
+			t.Errorf("chart %d starts in column %d, where chart %d ends (%d)", i+1, from, i, prevTo)
+		}
+	}
+}
+
+// zipNames returns the names of the files in the zip archive b.
+func zipNames(t *testing.T, b []byte) []string {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var kinds []string
+	var names []string
 	for _, zf := range zr.File {
-		if strings.HasPrefix(zf.Name, "xl/charts/chart") {
-			x := zipFile(t, b, zf.Name)
-			for _, k := range []string{"lineChart", "barChart"} {
-				if strings.Contains(x, "<"+k+">") || strings.Contains(x, "<c:"+k+">") {
-					kinds = append(kinds, k)
-				}
-			}
-		}
+		names = append(names, zf.Name)
 	}
-	slices.Sort(kinds)
-	if diff := cmp.Diff([]string{"barChart", "lineChart"}, kinds); diff != "" {
-		t.Errorf("charts (-want +got):\n%s", diff)
-	}
-	if !strings.Contains(sheetXML(t, b, 3), "<drawing ") {
-		t.Error("the Trend sheet has no drawing")
-	}
+	return names
 }
 
 // checkDims checks a dimension sheet: names as text (even when they look like
