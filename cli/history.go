@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,13 +13,14 @@ import (
 
 var historyCmd = &command{
 	name:    "history",
-	summary: "list the ledger's runs and deliveries",
+	summary: "list the ledger's runs, their files and deliveries",
 	usage:   "history --config FILE [--job NAME] [--limit N]",
 	help: `
-Lists the runs recorded in the ledger (state.path), newest first: job, period, trigger,
-attempt, status, start time in the report's zone, duration and error; then the
-deliveries of those jobs and periods: recipient, status, attempts, sent time and the
-last error.`,
+Lists the runs recorded in the ledger ([state]), newest first: job, period, trigger,
+attempt, status, start time in the report's zone, duration and error; then the files
+those runs wrote: run, file name, size and the first 12 hex digits of its SHA-256 (the
+ledger keeps the whole path and hash); then the deliveries of those jobs and periods:
+recipient, status, attempts, sent time and the last error.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		jobName := fs.String("job", "", "only this job")
@@ -54,6 +56,7 @@ last error.`,
 				return t.In(loc).Format("2006-01-02 15:04:05")
 			}
 			rows := [][]string{{"RUN", "JOB", "PERIOD", "TRIGGER", "ATTEMPT", "STATUS", "STARTED", "DURATION", "ERROR"}}
+			files := [][]string{{"RUN", "FILE", "SIZE", "SHA-256"}}
 			deliveries := [][]string{{"JOB", "PERIOD", "KIND", "RECIPIENT", "STATUS", "ATTEMPTS", "SENT", "LAST ERROR"}}
 			shown := map[string]bool{}
 			for _, r := range runs {
@@ -63,6 +66,9 @@ last error.`,
 				}
 				rows = append(rows, []string{fmt.Sprint(r.ID), r.Job, r.Period, string(r.Trigger),
 					fmt.Sprint(r.Attempt), string(r.Status), stamp(r.StartedAt), dur, oneLine(r.Error)})
+				for _, a := range r.Artifacts {
+					files = append(files, []string{fmt.Sprint(r.ID), filepath.Base(a.Path), byteSize(a.Bytes), shortHash(a.SHA256)})
+				}
 				key := r.Job + "\x00" + r.Period
 				if shown[key] {
 					continue
@@ -77,14 +83,21 @@ last error.`,
 						string(d.Status), fmt.Sprint(d.Attempts), stamp(d.SentAt), oneLine(d.LastError)})
 				}
 			}
+			// The runs, then their files and the deliveries when there are any, a blank
+			// line apart.
 			if err := writeTable(e.stdout, rows); err != nil {
 				return err
 			}
-			if len(deliveries) == 1 {
-				return nil
+			for _, table := range [][][]string{files, deliveries} {
+				if len(table) == 1 {
+					continue // a header without rows
+				}
+				fmt.Fprintln(e.stdout)
+				if err := writeTable(e.stdout, table); err != nil {
+					return err
+				}
 			}
-			fmt.Fprintln(e.stdout)
-			return writeTable(e.stdout, deliveries)
+			return nil
 		}
 	},
 }
@@ -114,6 +127,31 @@ with the period that run will report.`,
 			return writeTable(e.stdout, rows)
 		}
 	},
+}
+
+// byteSize returns n bytes as a person reads them: 812 B, 61.2 KiB, 1.4 MiB.
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, prefix := float64(n)/unit, "K"
+	for _, p := range []string{"M", "G", "T"} {
+		if v < unit {
+			break
+		}
+		v, prefix = v/unit, p
+	}
+	return fmt.Sprintf("%.1f %siB", v, prefix)
+}
+
+// shortHash returns the first 12 hex digits of a SHA-256, enough to tell two files
+// apart by eye (sha256sum prints the whole of it).
+func shortHash(sum string) string {
+	if len(sum) > 12 {
+		return sum[:12]
+	}
+	return sum
 }
 
 // oneLine keeps a table cell on one line: an error joined from several reads "a; b".

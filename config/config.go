@@ -112,7 +112,7 @@ type Job struct {
 	ReplyTo    []string `toml:"reply_to"`     // where replies go instead of smtp.from
 	Subject    string   `toml:"subject"`      // text/template on SubjectData, default DefaultSubject
 	Timeout    Duration `toml:"timeout"`      // longest a run may take, default 15m
-	CatchUp    string   `toml:"catch_up"`     // periods missed while down: "latest" (default) | "all" | "none"
+	CatchUp    string   `toml:"catch_up"`     // periods missed while down, retries of failed runs: "latest" (default) | "all" | "none"
 	CatchUpMax int      `toml:"catch_up_max"` // most periods run by catch_up = "all", default 12
 	// Targets override [targets] for this job, KPI id -> target: a monthly revenue
 	// target means nothing to a weekly job.

@@ -38,8 +38,10 @@ type Delivery struct {
 	MaxBackoff Duration `toml:"max_backoff"` // longest wait between retries, default 10m
 	Operators  []string `toml:"operators"`   // addresses that get a notice when a run fails
 	// ResumeInterval is how often the daemon runs again the periods whose
-	// deliveries are still owed (queued or failed temporarily), default 10m;
-	// 0 or negative: only when it starts.
+	// deliveries are still owed (queued or failed temporarily) and, for jobs
+	// whose catch_up is not "none", a due period whose latest run failed, after
+	// a wait of ResumeInterval × 2^(failures-1), at most 6h; default 10m; 0 or
+	// negative: only when it starts, and no retries of failed runs.
 	ResumeInterval Duration `toml:"resume_interval"`
 }
 

@@ -20,7 +20,8 @@ const (
 )
 
 // catchUpModes are the values of a job's catch_up: which periods missed while
-// the daemon was down are run when it starts.
+// the daemon was down are run when it starts, and whether a failed run of the
+// due period is tried again while it runs ("none": no automatic retries).
 var catchUpModes = []string{"latest", "all", "none"}
 
 // SubjectData is what a job's subject template is executed with.

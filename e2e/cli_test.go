@@ -259,6 +259,9 @@ func TestCLI(t *testing.T) {
 			if len(hist.Deliveries) != 0 {
 				t.Errorf("history %v: a backfill without --send lists deliveries: %+v", args, hist.Deliveries)
 			}
+			for _, r := range hist.Runs {
+				checkHistoryFiles(t, hist.filesOf(r.ID), reports, "monthly-"+r.Period)
+			}
 		}
 		if res := mustRun(t, nil, "history", "--config", cfg, "--job", "weekly"); strings.TrimSpace(res.stdout) != "no runs yet" {
 			t.Errorf("history --job weekly: want %q, got %s", "no runs yet", res)

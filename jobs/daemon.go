@@ -24,15 +24,17 @@ import (
 // cancels it.
 const DefaultGrace = 30 * time.Second
 
-// resumeJob is the gocron name of the daemon's periodic resume of owed deliveries,
-// and so its distributed lock key. The space keeps it apart from every job name.
+// resumeJob is the gocron name of the daemon's periodic resume of owed deliveries
+// and retry of failed runs, and so its distributed lock key. The space keeps it
+// apart from every job name.
 const resumeJob = "resume deliveries"
 
 // Daemon schedules every job of the config with gocron in the report's time zone and
 // runs it through the Service. At start it resumes unsent deliveries and catches up on
 // periods missed while it was down; while it runs it resumes unsent deliveries again
-// every [delivery] resume_interval. The ledger, not the scheduler, decides whether a
-// period was already done, so a schedule that fires twice (DST, restarts) sends once.
+// every [delivery] resume_interval, and runs again, with a growing wait, a due period
+// whose run failed. The ledger, not the scheduler, decides whether a period was
+// already done, so a schedule that fires twice (DST, restarts) sends once.
 //
 // Several daemons (replicas) can share one PostgreSQL ledger. With [cluster] lock set,
 // a job's firing is run by the replica that takes the job's distributed lock; whatever
@@ -213,19 +215,35 @@ func (d *Daemon) busy(ctx context.Context, fn func()) {
 	}
 }
 
-// resume runs again, as catch-up runs, every (job, period) whose deliveries are
-// still owed: queued, or failed temporarily after the run's retries ran out (a long
-// SMTP outage). It is the daemon's periodic task, whatever the job's catch_up; the
-// claim keeps each period to one replica, and the run sends only to the recipients
-// still owed the report.
+// resume is the daemon's periodic task. It runs again, as catch-up runs:
+//
+//   - every (job, period) whose deliveries are still owed: queued, or failed
+//     temporarily after the run's retries ran out (a long SMTP outage), whatever the
+//     job's catch_up;
+//   - the due period of every job whose catch_up is not "none" when its latest run
+//     failed (the database was down, a row was bad), with a wait that doubles with
+//     every failed run in a row (retryPeriods).
+//
+// The claim keeps each period to one replica, and a run sends only to the
+// recipients still owed the report.
 func (d *Daemon) resume(ctx context.Context) {
+	ran := map[string]bool{}
 	for _, jp := range d.owedPeriods(ctx) {
 		if ctx.Err() != nil {
 			return
 		}
 		d.log().LogAttrs(ctx, slog.LevelInfo, "resume deliveries",
 			slog.String("job", jp.job.Name), slog.String("period", jp.period.Label()))
+		ran[jp.key()] = true
 		d.runOne(ctx, jp.job, jp.period, ledger.TriggerCatchUp)
+	}
+	for _, jp := range d.retryPeriods(ctx) {
+		if ctx.Err() != nil {
+			return
+		}
+		if !ran[jp.key()] {
+			d.runOne(ctx, jp.job, jp.period, ledger.TriggerCatchUp)
+		}
 	}
 }
 
@@ -234,6 +252,8 @@ type jobPeriod struct {
 	job    *config.Job
 	period period.Period
 }
+
+func (jp jobPeriod) key() string { return jp.job.Name + "\x00" + jp.period.Label() }
 
 // owedPeriods returns, oldest first, the (job, period) pairs with a delivery that is
 // queued or failed temporarily and that are not done: a delivery left pending for a

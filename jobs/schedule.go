@@ -94,3 +94,35 @@ func NextRun(schedule string, loc *time.Location, now time.Time) (time.Time, err
 	}
 	return c.next(now), nil
 }
+
+// lastFire returns the latest time in [since, now) at which schedule fires in loc,
+// as the daemon fires it, and false if it fires at none. It looks back over a window
+// that doubles until it holds a firing or reaches since, so that a frequent schedule
+// is not walked from since.
+func lastFire(schedule string, loc *time.Location, since, now time.Time) (time.Time, bool, error) {
+	c, err := parseSchedule(schedule, loc)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if !since.Before(now) {
+		return time.Time{}, false, nil
+	}
+	for window := time.Hour; ; window *= 2 {
+		from := since
+		if now.Sub(since) > window {
+			from = now.Add(-window)
+		}
+		var last time.Time
+		for t := c.next(from.Add(-time.Second)); !t.IsZero() && t.Before(now); t = c.next(t) {
+			if !t.Before(from) {
+				last = t
+			}
+		}
+		if !last.IsZero() {
+			return last, true, nil
+		}
+		if from.Equal(since) {
+			return time.Time{}, false, nil
+		}
+	}
+}

@@ -115,3 +115,45 @@ func TestFireTimesDST(t *testing.T) {
 		})
 	}
 }
+
+// lastFire finds the same latest firing as walking FireTimes from since, for
+// frequent and sparse schedules and for a since close to now or far before it.
+func TestLastFire(t *testing.T) {
+	now := time.Date(2026, 11, 17, 9, 30, 0, 0, amsterdam)
+	tests := []struct {
+		schedule string
+		since    time.Time
+	}{
+		{"* * * * *", now.AddDate(-1, 0, 0)},
+		{"*/7 * * * *", now.Add(-3 * time.Minute)},
+		{"0 7 1 * *", now.AddDate(-2, 0, 0)},
+		{"0 7 1 * *", time.Date(2026, 11, 1, 7, 0, 0, 0, amsterdam)}, // a firing at since counts
+		{"0 7 1 * *", time.Date(2026, 11, 1, 7, 0, 1, 0, amsterdam)}, // none since
+		{"0 7 * * 1", now.AddDate(0, -1, 0)},
+		{"30 9 17 11 *", now.AddDate(-3, 0, 0)}, // at now: not before it
+		{"0 0 1 1,4,7,10 *", now.AddDate(-5, 0, 0)},
+		{"0 0 29 2 *", now.AddDate(-6, 0, 0)}, // leap days only
+		{"0 7 1 * *", now},
+	}
+	for _, tt := range tests {
+		t.Run(tt.schedule+" since "+tt.since.Format(time.DateTime), func(t *testing.T) {
+			all, err := FireTimes(tt.schedule, amsterdam, tt.since, now, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok, err := lastFire(tt.schedule, amsterdam, tt.since, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(all) == 0 {
+				if ok {
+					t.Errorf("lastFire = %v, want none", got)
+				}
+				return
+			}
+			if want := all[len(all)-1]; !ok || !got.Equal(want) {
+				t.Errorf("lastFire = %v, %v; want %v", got, ok, want.In(amsterdam))
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"html"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -142,7 +143,9 @@ func (s *Service) Close() error { return s.Ledger.Close() }
 
 // Run runs job for p: compute, render, and (with opt.Send) mail. A run whose data did
 // not load or whose reports did not render sends nothing to the recipients; the
-// operators get a short failure notice. The run and every delivery are in the ledger.
+// operators get a short failure notice (for a period's first failed run in a row,
+// then at most one a day, see notifyFailure) and, when a later run mails the report,
+// a notice of that. The run and every delivery are in the ledger.
 //
 // The run holds the ledger's claim on (job, p) from before it starts until it is
 // recorded. A scheduled or catch-up run of a period that another node has claimed is
@@ -220,10 +223,13 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 		if err != nil {
 			attrs = append(attrs, slog.String("error", err.Error()))
 			log.LogAttrs(fctx, slog.LevelError, "run", attrs...)
-			s.notifyOperators(fctx, job, p, run, err)
+			s.notifyFailure(fctx, log, job, p, run, err)
 			return
 		}
 		log.LogAttrs(fctx, slog.LevelInfo, "run", attrs...)
+		if res.Delivery != nil && len(res.Delivery.Sent) > 0 {
+			s.notifyRecovered(fctx, log, job, p, run)
+		}
 	}()
 
 	rep, err := s.Runner.Compute(ctx, job, p)
@@ -504,29 +510,97 @@ var contentTypes = map[string]string{
 	"pdf":  "application/pdf",
 }
 
-// notifyOperators mails a short failure notice to delivery.operators. It is best
-// effort: a notice that cannot be sent is logged, never retried.
-func (s *Service) notifyOperators(ctx context.Context, job *config.Job, p period.Period, run ledger.Run, cause error) {
-	c := s.Runner.Config
-	if len(c.Delivery.Operators) == 0 || s.Sender == nil {
+// notifies reports whether there is anyone to notify: delivery.operators, and a
+// Sender to reach them.
+func (s *Service) notifies() bool {
+	return len(s.Runner.Config.Delivery.Operators) > 0 && s.Sender != nil
+}
+
+// notifyFailure mails the operators a short failure notice of run, a failed run of
+// (job, p), unless they heard of this period's failures lately: a period's first
+// failed run in a row is notified, then at most one every 24 hours (see notified).
+// The ledger's runs of the period are the record, so the rule holds across restarts
+// and replicas; when they cannot be read, the notice goes out.
+func (s *Service) notifyFailure(ctx context.Context, log *slog.Logger, job *config.Job, p period.Period, run ledger.Run, cause error) {
+	if !s.notifies() {
 		return
 	}
+	n := 1
+	runs, err := s.Ledger.PeriodRuns(ctx, job.Name, p.Label())
+	if err != nil {
+		log.LogAttrs(ctx, slog.LevelError, "failure notice: read the runs of the period", slog.String("error", err.Error()))
+	} else if streak := failureStreak(runs); len(streak) > 0 && streak[0].ID == run.ID {
+		if !notified(streak)[0] {
+			log.LogAttrs(ctx, slog.LevelInfo, "failure notice held back: the operators heard of this period within 24h",
+				slog.Int64("run", run.ID), slog.Int("failed_runs", len(streak)))
+			return
+		}
+		n = len(streak)
+	}
+	text := fmt.Sprintf("The %s run (attempt %d) of job %s for period %s failed at %s:\n\n%v\n\n"+
+		"Nothing was sent to the job's recipients for this run. See `kpireport history --job %s`.\n",
+		run.Trigger, run.Attempt, job.Name, p.Label(), s.Runner.now().Format(time.RFC3339), cause, job.Name)
+	if n > 1 {
+		text += fmt.Sprintf("\nThis period has failed %d runs in a row.", n)
+	}
+	text += "\nFurther failures of this period are notified at most once every 24 hours, and a notice follows when its report is sent.\n"
+	s.notifyOperators(ctx, job, fmt.Sprintf("kpireport: run of %s for %s failed", job.Name, p.Label()),
+		text, p.Label()+"-failure", run.ID)
+}
+
+// notifyRecovered mails the operators a short notice when run, a successful run of
+// (job, p) that mailed the report to recipients, follows failed runs of the period
+// of which they were notified (see notifyFailure).
+func (s *Service) notifyRecovered(ctx context.Context, log *slog.Logger, job *config.Job, p period.Period, run ledger.Run) {
+	if !s.notifies() {
+		return
+	}
+	runs, err := s.Ledger.PeriodRuns(ctx, job.Name, p.Label())
+	if err != nil {
+		log.LogAttrs(ctx, slog.LevelError, "recovery notice: read the runs of the period", slog.String("error", err.Error()))
+		return
+	}
+	if len(runs) == 0 || runs[0].ID != run.ID {
+		return
+	}
+	streak := failureStreak(runs[1:])
+	if !slices.Contains(notified(streak), true) {
+		return // no failure, or none the operators heard of
+	}
+	failed := plural(len(streak), "failed run")
+	text := fmt.Sprintf("The %s run (attempt %d) of job %s sent the report for period %s at %s, after %s.\n\n"+
+		"See `kpireport history --job %s`.\n",
+		run.Trigger, run.Attempt, job.Name, p.Label(), s.Runner.now().Format(time.RFC3339), failed, job.Name)
+	s.notifyOperators(ctx, job, fmt.Sprintf("kpireport: %s %s sent after %s", job.Name, p.Label(), failed),
+		text, p.Label()+"-recovered", run.ID)
+}
+
+// plural returns "n word" or "n words".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// notifyOperators mails a short notice to delivery.operators, as an outbox or SMTP
+// message of job for the pseudo period label (so that it never collides with a
+// report). Its Message-ID is derived from label and runID. It is best effort: a
+// notice that cannot be sent is logged, never retried.
+func (s *Service) notifyOperators(ctx context.Context, job *config.Job, subject, text, label string, runID int64) {
+	c := s.Runner.Config
 	from := c.SMTP.From
 	if from == "" {
 		from = "kpireport@localhost"
 	}
-	subject := fmt.Sprintf("kpireport: run of %s for %s failed", job.Name, p.Label())
-	text := fmt.Sprintf("The %s run (attempt %d) of job %s for period %s failed at %s:\n\n%v\n\n"+
-		"Nothing was sent to the job's recipients for this run. See `kpireport history --job %s`.\n",
-		run.Trigger, run.Attempt, job.Name, p.Label(), s.Runner.now().Format(time.RFC3339), cause, job.Name)
 	m := &delivery.Message{
-		Job: job.Name, Period: p.Label() + "-failure", From: from, To: c.Delivery.Operators,
+		Job: job.Name, Period: label, From: from, To: c.Delivery.Operators,
 		Subject: subject, Text: text, HTML: "<pre>" + htmlEscape(text) + "</pre>",
 	}
 	for _, rcpt := range c.Delivery.Operators {
-		id := delivery.MessageID(job.Name, fmt.Sprintf("%s-failure-%d", p.Label(), run.ID), rcpt, "kpireport.invalid")
+		id := delivery.MessageID(job.Name, fmt.Sprintf("%s-%d", label, runID), rcpt, "kpireport.invalid")
 		if _, err := s.Sender.Send(ctx, m, rcpt, id); err != nil {
-			s.Runner.logger().LogAttrs(ctx, slog.LevelError, "failure notice not sent",
+			s.Runner.logger().LogAttrs(ctx, slog.LevelError, "notice not sent", slog.String("subject", subject),
 				slog.String("operator", rcpt), slog.String("error", err.Error()))
 		}
 	}

@@ -96,6 +96,12 @@ func OpenPostgres(ctx context.Context, dsn string) (*Ledger, error) {
 	return l, nil
 }
 
+// SetClock makes the ledger take the times it records itself (the start and
+// end of a run, the last change of a delivery) from now instead of time.Now,
+// so that a daemon on a fake clock and its ledger agree on the time. Call it
+// before the ledger is used by more than one goroutine.
+func (l *Ledger) SetClock(now func() time.Time) { l.now = now }
+
 // Driver returns the database the ledger is kept in: "sqlite" or "postgres".
 func (l *Ledger) Driver() string { return l.dialect.name }
 

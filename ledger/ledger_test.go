@@ -562,3 +562,46 @@ func TestRunning(t *testing.T) {
 		}
 	})
 }
+
+// PeriodRuns lists the runs of one (job, period) only, newest first, with their
+// artifacts; SetClock gives the times the ledger records.
+func TestPeriodRuns(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		l := openTest(t, b, "")
+		at := time.Date(2027, 1, 1, 7, 0, 0, 0, time.UTC)
+		l.SetClock(func() time.Time { return at })
+		var want []int64
+		for i, jp := range [][2]string{{"monthly", "2026-10"}, {"monthly", "2026-11"}, {"weekly", "2026-10"}, {"monthly", "2026-10"}} {
+			r, err := l.StartRun(ctx, jp[0], jp[1], TriggerScheduled)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				if err := l.FinishRun(ctx, r.ID, RunFailed, "load orders.csv line 3", []Artifact{{Path: "a.pdf", SHA256: "00", Bytes: 1}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if jp == [2]string{"monthly", "2026-10"} {
+				want = append([]int64{r.ID}, want...)
+			}
+		}
+		runs, err := l.PeriodRuns(ctx, "monthly", "2026-10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, r := range runs {
+			got = append(got, r.ID)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("PeriodRuns IDs (-want +got):\n%s", diff)
+		}
+		if r := runs[1]; r.Status != RunFailed || len(r.Artifacts) != 1 || !r.StartedAt.Equal(at) || !r.FinishedAt.Equal(at) {
+			t.Errorf("first run = %+v, want failed at %v with its artifact", r, at)
+		}
+		if runs, err := l.PeriodRuns(ctx, "monthly", "2026-12"); err != nil || len(runs) != 0 {
+			t.Errorf("PeriodRuns of a period without runs = %+v, %v", runs, err)
+		}
+	})
+}

@@ -162,6 +162,17 @@ func (l *Ledger) Runs(ctx context.Context, job string, limit int) ([]Run, error)
 	return runs, nil
 }
 
+// PeriodRuns returns every run of job for period, newest first: the history
+// of one (job, period), from which the daemon decides when to try a failed
+// period again and whether the operators heard of its failures.
+func (l *Ledger) PeriodRuns(ctx context.Context, job, period string) ([]Run, error) {
+	runs, err := l.queryRuns(ctx, `WHERE job = ? AND period = ? ORDER BY id DESC`, job, period)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: runs %s %s: %w", job, period, err)
+	}
+	return runs, nil
+}
+
 // Running returns the runs that are still running, oldest first: in
 // progress, or left so by a process that stopped.
 func (l *Ledger) Running(ctx context.Context) ([]Run, error) {

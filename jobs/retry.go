@@ -1,0 +1,137 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/kpireport/kpireport/config"
+	"github.com/kpireport/kpireport/ledger"
+	"github.com/kpireport/kpireport/period"
+)
+
+// maxRetryWait caps the wait before the daemon runs a failed period again.
+const maxRetryWait = 6 * time.Hour
+
+// noticeEvery is the least time between two failure notices of one period.
+const noticeEvery = 24 * time.Hour
+
+// retryWait returns how long after the n-th failed run in a row of a period the
+// daemon waits before it runs the period again: interval × 2^(n-1), at most
+// maxRetryWait. The first retry comes an interval after the failure, the second two
+// intervals after the first retry, and so on.
+func retryWait(interval time.Duration, n int) time.Duration {
+	w := interval
+	for i := 1; i < n && w < maxRetryWait; i++ {
+		w *= 2
+	}
+	return min(w, maxRetryWait)
+}
+
+// failureStreak returns the failed runs at the head of runs (the runs of one period,
+// newest first, as ledger.PeriodRuns returns them), newest first: the period's
+// failures since its latest run that did not fail. It is empty when the latest run
+// succeeded or is still running.
+func failureStreak(runs []ledger.Run) []ledger.Run {
+	for i, r := range runs {
+		if r.Status != ledger.RunFailed {
+			return runs[:i]
+		}
+	}
+	return runs
+}
+
+// notified reports whether the operators got the failure notice of each run of
+// streak (newest first, see failureStreak), as Service.Run decides it: the first
+// failed run in a row is notified, then the next one that ended at least
+// noticeEvery after the last notified one. A run that a stopped process left
+// unfinished (interrupted) sends no notice. The ledger is the record, so the rule
+// holds across restarts and replicas.
+func notified(streak []ledger.Run) []bool {
+	out := make([]bool, len(streak))
+	var last time.Time
+	for i := len(streak) - 1; i >= 0; i-- {
+		r := streak[i]
+		if r.Error == interruptedMsg {
+			continue
+		}
+		if last.IsZero() || r.FinishedAt.Sub(last) >= noticeEvery {
+			out[i], last = true, r.FinishedAt
+		}
+	}
+	return out
+}
+
+// retryPeriods returns the periods the daemon's periodic resume runs again because
+// their run failed: for every job whose catch_up is not "none", its due period
+// (duePeriod) when that is not done, its latest run failed, and the wait after that
+// failure (retryWait, counted in failed runs in a row) is over.
+func (d *Daemon) retryPeriods(ctx context.Context) []jobPeriod {
+	cfg := d.Service.Runner.Config
+	interval := cfg.Delivery.ResumeInterval.Duration
+	now := d.clock().Now()
+	var out []jobPeriod
+	for i := range cfg.Jobs {
+		job := &cfg.Jobs[i]
+		if job.CatchUp == "none" || ctx.Err() != nil {
+			continue
+		}
+		p, ok, err := d.retryDue(ctx, job, interval, now)
+		if err != nil {
+			d.log().LogAttrs(ctx, slog.LevelError, "retry failed run", slog.String("job", job.Name), slog.String("error", err.Error()))
+			continue
+		}
+		if ok {
+			out = append(out, jobPeriod{job, p})
+		}
+	}
+	return out
+}
+
+// retryDue returns the due period of job and whether it is to be run again now.
+func (d *Daemon) retryDue(ctx context.Context, job *config.Job, interval time.Duration, now time.Time) (period.Period, bool, error) {
+	p, ok, err := d.duePeriod(ctx, job, now)
+	if err != nil || !ok {
+		return p, false, err
+	}
+	runs, err := d.Service.Ledger.PeriodRuns(ctx, job.Name, p.Label())
+	if err != nil {
+		return p, false, err
+	}
+	streak := failureStreak(runs)
+	if len(streak) == 0 {
+		return p, false, nil // never run, running, or its latest run succeeded
+	}
+	if _, done, err := d.Service.done(ctx, job, p, true); err != nil || done {
+		return p, false, err
+	}
+	wait := retryWait(interval, len(streak))
+	if at := streak[0].FinishedAt.Add(wait); now.Before(at) {
+		d.log().LogAttrs(ctx, slog.LevelDebug, "retry failed run later", slog.String("job", job.Name),
+			slog.String("period", p.Label()), slog.Int("failed_runs", len(streak)), slog.Time("at", at))
+		return p, false, nil
+	}
+	d.log().LogAttrs(ctx, slog.LevelInfo, "retry failed run", slog.String("job", job.Name),
+		slog.String("period", p.Label()), slog.Int("failed_runs", len(streak)), slog.Duration("waited", wait))
+	return p, true, nil
+}
+
+// duePeriod returns the period of job's latest scheduled firing since the daemon
+// became responsible for the job (ledger ScheduleSince): the last complete period
+// at that firing. It returns false when the job has not fired since.
+func (d *Daemon) duePeriod(ctx context.Context, job *config.Job, now time.Time) (period.Period, bool, error) {
+	loc := d.Service.Runner.Config.Report.Location
+	since, err := d.Service.Ledger.ScheduleSince(ctx, job.Name, now)
+	if err != nil {
+		return period.Period{}, false, err
+	}
+	fired, ok, err := lastFire(job.Schedule, loc, since, now)
+	if err != nil || !ok {
+		return period.Period{}, false, err
+	}
+	kind, err := period.ParseKind(job.Period)
+	if err != nil {
+		return period.Period{}, false, err
+	}
+	return period.LastComplete(kind, fired, loc), true, nil
+}
