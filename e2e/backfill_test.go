@@ -44,7 +44,13 @@ func TestBackfillSend(t *testing.T) {
 	for _, rcpt := range demoRecipients {
 		msgs := srv.MessagesTo(rcpt)
 		if len(msgs) != len(periods) {
-			t.Errorf("%s got %d messages, want one per period (%d)", rcpt, len(msgs), len(periods))
+			var got []string
+			for _, m := range msgs {
+				subject, _ := readReportMail(t, m.Data)
+				got = append(got, subject+" "+m.MessageID(t))
+			}
+			t.Errorf("%s got %d messages, want one per period (%d):\n%s\nbackfill said:\n%s",
+				rcpt, len(msgs), len(periods), strings.Join(got, "\n"), res)
 			continue
 		}
 		for i, m := range msgs {

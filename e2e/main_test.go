@@ -167,11 +167,14 @@ func appendConfig(t *testing.T, path, text string) {
 
 // useSMTP switches the demo config at path to delivery by SMTP through
 // 127.0.0.1:port without TLS, with quick retries. smtpExtra and deliveryExtra are
-// more lines for the [smtp] and [delivery] sections.
+// more lines for the [smtp] and [delivery] sections. The SMTP timeout is the
+// default's 30s: on a loaded machine a shorter one can expire after the server took
+// a message and before its reply arrived, and the retry would then count as a
+// duplicate in tests that count messages.
 func useSMTP(t *testing.T, path string, port int, smtpExtra, deliveryExtra string) {
 	t.Helper()
 	smtp := fmt.Sprintf("[smtp]\nhost = \"127.0.0.1\"\nport = %d\ntls = \"none\"\n"+
-		"from = \"KPI Reports <reports@voorbeeld.example>\"\ntimeout = \"5s\"\n%s\n", port, smtpExtra)
+		"from = \"KPI Reports <reports@voorbeeld.example>\"\ntimeout = \"30s\"\n%s\n", port, smtpExtra)
 	editConfig(t, path,
 		"[delivery]\nmode = \"outbox\"\n",
 		smtp+"[delivery]\nmode = \"smtp\"\nretries = 1\nbackoff = \"50ms\"\nmax_backoff = \"100ms\"\n"+deliveryExtra)
