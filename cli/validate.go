@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/kpireport/kpireport/config"
+	"github.com/kpireport/kpireport/email"
 	"github.com/kpireport/kpireport/jobs"
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/period"
@@ -19,8 +20,8 @@ var validateCmd = &command{
 	usage:   "validate --config FILE",
 	help: `
 Checks the config (every problem at once, with its key path), loads the report
-template of every job (the built-in ones, or their replacements in
-report.template_dir), then reads every table of the data source and checks every row
+template of every job and the mail templates (the built-in ones, or their
+replacements in report.template_dir), then reads every table of the data source and checks every row
 against the data contract (docs/kpis.md). A broken template is reported with its
 file and line. Exits 0 when all is well, 1 with each problem on its own line
 otherwise.`,
@@ -31,7 +32,7 @@ otherwise.`,
 			if err != nil {
 				return err
 			}
-			tmplErr := checkTemplates(cfg)
+			tmplErr := errors.Join(checkTemplates(cfg), email.Check(cfg.Report.TemplateDir))
 			runner := &jobs.Runner{Config: cfg, Logger: e.logger(), AllTables: true}
 			// Every row is parsed and checked whatever the plan; the plan only decides
 			// which windows are summed.

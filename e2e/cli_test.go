@@ -195,12 +195,16 @@ func TestCLI(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "month.toml"), []byte(month), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.WriteFile(filepath.Join(dir, "email.txt.tmpl"), []byte("Hello\n{{.Compnay}}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		editConfig(t, cfg, "[report]\n", "[report]\ntemplate_dir = \"tpl\"\n")
 		res := kpireport(t, nil, "validate", "--config", cfg)
 		if res.code != 1 {
 			t.Fatalf("validate with a broken template: want exit 1, got %s", res)
 		}
-		for _, want := range []string{"jobs[monthly]", filepath.Join(dir, "month.toml") + " line 5 (intro.en)", "can't evaluate field Strat"} {
+		for _, want := range []string{"jobs[monthly]", filepath.Join(dir, "month.toml") + " line 5 (intro.en)", "can't evaluate field Strat",
+			filepath.Join(dir, "email.txt.tmpl"), "email.txt.tmpl:2", "Compnay"} {
 			if !strings.Contains(res.stderr, want) {
 				t.Errorf("validate with a broken template: stderr does not name %s:\n%s", want, res.stderr)
 			}

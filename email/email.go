@@ -178,6 +178,28 @@ func row(f locale.Format, lang string, k kpi.Result) Row {
 	return r
 }
 
+// Check parses the body templates (those of templateDir, or the built-in ones) and
+// executes them on sample data, so that a broken template or a misspelt field is
+// found by `kpireport validate` rather than at a job's next run. The error names the
+// file and the line.
+func Check(templateDir string) error {
+	d := Data{
+		Lang: "en", Company: "Example B.V.", Title: "Monthly sales report", Period: "October 2026",
+		Label: "2026-10", Intro: "Sales revenue in October 2026: €1,234.56.", Generated: "1 November 2026 07:00 CET",
+		Rows: []Row{{Name: "Sales revenue", Value: "€1,234.56", Change: "+€12.34 (+1.0%)", Status: "met",
+			StatusText: "met", Color: "#1a7f37", Arrow: "▲", ArrowColor: "#1a7f37"}},
+		Notes:       []string{"Customer acquisition cost: no spend data"},
+		Attachments: []string{"monthly-2026-10.xlsx", "monthly-2026-10.pdf"},
+	}
+	var errs []error
+	for _, name := range []string{"email.html.tmpl", "email.txt.tmpl"} {
+		if _, err := execute(templateDir, name, d, strings.HasSuffix(name, ".html.tmpl")); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // execute runs the body template name, from templateDir when it has that file, else
 // the built-in one. Both are strict: a missing field is an error.
 func execute(templateDir, name string, d Data, html bool) (string, error) {

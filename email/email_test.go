@@ -120,3 +120,35 @@ func TestComposeTemplateOverride(t *testing.T) {
 		t.Errorf("broken template error = %v, want the file and the field", err)
 	}
 }
+
+// TestCheck checks that Check accepts the built-in templates and an override, and
+// names the file and line of a broken override, of either kind.
+func TestCheck(t *testing.T) {
+	if err := Check(""); err != nil {
+		t.Fatalf("built-in templates: %v", err)
+	}
+	tests := []struct {
+		file, text string
+		want       string // in the error; "" for none
+	}{
+		{"email.txt.tmpl", "Custom {{.Company}}\n{{range .Rows}}{{.Name}}{{end}}\n", ""},
+		{"email.txt.tmpl", "line one\n{{.Nope}}\n", "email.txt.tmpl:2"},
+		{"email.html.tmpl", "<p>{{.Company}}</p>\n<p>{{if}}</p>\n", "email.html.tmpl:2"},
+		{"email.html.tmpl", "<p>{{range .Rows}}{{.Colour}}{{end}}</p>\n", "Colour"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file+" "+tt.text, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, tt.file), []byte(tt.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err := Check(dir)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Check = %v, want nil", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), filepath.Join(dir, tt.file))):
+				t.Errorf("Check = %v, want an error naming %s and %q", err, filepath.Join(dir, tt.file), tt.want)
+			}
+		})
+	}
+}
