@@ -22,9 +22,9 @@ recipients (delivery.mode smtp) or write .eml files (outbox). Each recipient get
 period's report once, whatever restarts, retries or DST changes happen: the ledger
 (state.path) records every run and delivery. At start it resumes unsent deliveries and
 catches up on periods missed while it was down (per job: catch_up = latest|all|none);
-while it runs it resumes unsent deliveries every delivery.resume_interval and runs a
-failed period again, waiting twice as long after each failure, up to 6h (not with
-catch_up = none).
+while it runs it tries unsent deliveries and failed periods again every
+delivery.resume_interval, waiting twice as long after each failed run of a period,
+up to 6h (failed periods not with catch_up = none).
 SIGINT/SIGTERM stop scheduling and let a run in flight finish (30 s), then cancel it.
 Logs one line per run on stderr (log.format text|json).
 Several replicas can run side by side with [cluster] lock = "postgres" or "redis" and

@@ -31,9 +31,9 @@ const resumeJob = "resume deliveries"
 
 // Daemon schedules every job of the config with gocron in the report's time zone and
 // runs it through the Service. At start it resumes unsent deliveries and catches up on
-// periods missed while it was down; while it runs it resumes unsent deliveries again
-// every [delivery] resume_interval, and runs again, with a growing wait, a due period
-// whose run failed. The ledger, not the scheduler, decides whether a period was
+// periods missed while it was down; while it runs it looks every [delivery]
+// resume_interval for unsent deliveries to resume and for a due period whose run
+// failed, and runs each again after a wait that grows with its failed runs in a row. The ledger, not the scheduler, decides whether a period was
 // already done, so a schedule that fires twice (DST, restarts) sends once.
 //
 // Several daemons (replicas) can share one PostgreSQL ledger. With [cluster] lock set,
@@ -215,33 +215,45 @@ func (d *Daemon) busy(ctx context.Context, fn func()) {
 	}
 }
 
-// resume is the daemon's periodic task. It runs again, as catch-up runs:
+// resume is the daemon's periodic task. It runs again, as catch-up runs, with a
+// wait that doubles with every failed run in a row of the period (retryAt):
 //
 //   - every (job, period) whose deliveries are still owed: queued, or failed
 //     temporarily after the run's retries ran out (a long SMTP outage), whatever the
-//     job's catch_up;
+//     job's catch_up (owedDue);
 //   - the due period of every job whose catch_up is not "none" when its latest run
-//     failed (the database was down, a row was bad), with a wait that doubles with
-//     every failed run in a row (retryPeriods).
+//     failed (the database was down, a row was bad) (retryPeriods).
 //
 // The claim keeps each period to one replica, and a run sends only to the
-// recipients still owed the report.
+// recipients still owed the report. (The resume at start, in startup, does not
+// wait.)
 func (d *Daemon) resume(ctx context.Context) {
-	ran := map[string]bool{}
+	interval := d.Service.Runner.Config.Delivery.ResumeInterval.Duration
+	now := d.clock().Now()
+	seen := map[string]bool{} // decided here: resumed, or its wait is not over
 	for _, jp := range d.owedPeriods(ctx) {
 		if ctx.Err() != nil {
 			return
 		}
+		seen[jp.key()] = true
+		ok, err := d.owedDue(ctx, jp, interval, now)
+		if err != nil {
+			d.log().LogAttrs(ctx, slog.LevelError, "resume deliveries", slog.String("job", jp.job.Name),
+				slog.String("period", jp.period.Label()), slog.String("error", err.Error()))
+			continue
+		}
+		if !ok {
+			continue
+		}
 		d.log().LogAttrs(ctx, slog.LevelInfo, "resume deliveries",
 			slog.String("job", jp.job.Name), slog.String("period", jp.period.Label()))
-		ran[jp.key()] = true
 		d.runOne(ctx, jp.job, jp.period, ledger.TriggerCatchUp)
 	}
 	for _, jp := range d.retryPeriods(ctx) {
 		if ctx.Err() != nil {
 			return
 		}
-		if !ran[jp.key()] {
+		if !seen[jp.key()] {
 			d.runOne(ctx, jp.job, jp.period, ledger.TriggerCatchUp)
 		}
 	}

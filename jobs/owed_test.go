@@ -217,8 +217,9 @@ func TestStartupResumesPendingDelivery(t *testing.T) {
 }
 
 // Deliveries whose retries ran out during a long SMTP outage are sent once the
-// server is back, every resume_interval, with catch_up = "latest" and no restart;
-// the recipients that had the report are not sent it again.
+// server is back, at the first resume at least resume_interval after the failed run,
+// with catch_up = "latest" and no restart; the recipients that had the report are
+// not sent it again.
 func TestDaemonResumesOwedDeliveries(t *testing.T) {
 	cfg := testConfig(t)
 	onlyJob(cfg, "monthly", "0 7 1 * *", "latest")
@@ -226,6 +227,7 @@ func TestDaemonResumesOwedDeliveries(t *testing.T) {
 	var sender *fakeSender
 	start := time.Date(2026, 11, 1, 6, 55, 0, 0, amsterdam) // resumes at 07:05, 07:15, ...
 	h := startDaemon(t, cfg, start, func(d *Daemon) {
+		d.Service.Ledger.SetClock(d.Clock.Now)
 		sender = useFakeSender(d.Service)
 		sender.setSend(failTemporarily(rcptFinance))
 	})
@@ -239,15 +241,16 @@ func TestDaemonResumesOwedDeliveries(t *testing.T) {
 	}
 
 	sender.setSend(nil) // the server is back
-	h.advanceTo(time.Date(2026, 11, 1, 7, 4, 0, 0, amsterdam), time.Minute)
+	h.advanceTo(time.Date(2026, 11, 1, 7, 14, 0, 0, amsterdam), time.Minute)
 	time.Sleep(100 * time.Millisecond)
 	if runs := h.waitRuns(1); len(runs) != 1 {
-		t.Fatalf("runs before the resume interval = %+v, want still 1", runs)
+		t.Fatalf("runs before the resume interval = %+v, want still 1 (the resume at 07:05 is within 10m of the failure)", runs)
 	}
-	h.advanceTo(time.Date(2026, 11, 1, 7, 5, 0, 0, amsterdam), time.Minute)
+	h.advanceTo(time.Date(2026, 11, 1, 7, 15, 0, 0, amsterdam), time.Minute)
 	runs = h.waitRuns(2)
-	if len(runs) != 2 || runs[1].Trigger != ledger.TriggerCatchUp || runs[1].Status != ledger.RunSucceeded || runs[1].Period != "2026-10" {
-		t.Fatalf("runs = %+v, want a succeeded catch-up run of 2026-10 at 07:05", runs)
+	if len(runs) != 2 || runs[1].Trigger != ledger.TriggerCatchUp || runs[1].Status != ledger.RunSucceeded || runs[1].Period != "2026-10" ||
+		!runs[1].StartedAt.Equal(time.Date(2026, 11, 1, 7, 15, 0, 0, amsterdam)) {
+		t.Fatalf("runs = %+v, want a succeeded catch-up run of 2026-10 at 07:15", runs)
 	}
 	// Later resumes find nothing owed.
 	h.advanceTo(time.Date(2026, 11, 1, 7, 40, 0, 0, amsterdam), 5*time.Minute)
@@ -261,6 +264,158 @@ func TestDaemonResumesOwedDeliveries(t *testing.T) {
 	}
 	if got := sender.delivered(); !maps.Equal(got, map[string]int{rcptDirectie: 1, rcptFinance: 1, rcptSales: 1}) {
 		t.Errorf("mails sent = %v, want one to each recipient", got)
+	}
+}
+
+// resumesAt moves the clock to first, then on by step (the daemon's resume_interval,
+// so that each step is a resume) until it is at until, and checks that a run starts
+// at each of the times at and at no other step.
+// After a step in at it waits for the run to finish before the clock goes on (so the
+// run ends when it started); after any other it gives a wrong run a moment to show.
+func (h *daemonHarness) resumesAt(first time.Time, step time.Duration, until time.Time, at ...time.Time) {
+	h.t.Helper()
+	all := func() []ledger.Run { // finished or not
+		runs, err := h.svc.Ledger.Runs(context.Background(), "", 0)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		return runs
+	}
+	n := len(all())
+	for next := first; !next.After(until); next = next.Add(step) {
+		h.advanceTo(next, step)
+		if !slices.ContainsFunc(at, next.Equal) {
+			time.Sleep(50 * time.Millisecond)
+			if runs := all(); len(runs) != n {
+				h.t.Fatalf("a run started at %s (%+v), want runs only at %s",
+					next.In(amsterdam).Format("15:04:05"), runs[0], clockTimes(at))
+			}
+			continue
+		}
+		n++
+		runs := h.waitRuns(n)
+		if len(runs) != n || !runs[n-1].StartedAt.Equal(next) || !runs[n-1].FinishedAt.Equal(next) {
+			h.t.Fatalf("runs = %+v, want run %d at %s", runs, n, next.In(amsterdam).Format("15:04:05"))
+		}
+	}
+}
+
+// clockTimes formats ts as Amsterdam clock times.
+func clockTimes(ts []time.Time) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.In(amsterdam).Format("15:04:05"))
+	}
+	return out
+}
+
+// runTimes returns the start of each run, as clock time, trigger and status.
+func runTimes(runs []ledger.Run) []string {
+	var out []string
+	for _, r := range runs {
+		out = append(out, r.StartedAt.In(amsterdam).Format("15:04:05")+" "+string(r.Trigger)+" "+string(r.Status))
+	}
+	return out
+}
+
+// During a long SMTP outage the daemon does not run a period whose mail is owed
+// again at every resume: it waits resume_interval after the failed run, then twice
+// as long after each further run that could not deliver (10m, 20m, 40m, ...; the
+// resumes come at 07:00:30, 07:10:30, ..., so the runs are exactly that far apart).
+// Once the server is back, the recipient still owed the report gets it once and those
+// that had it are not mailed again.
+func TestDaemonBacksOffOwedDeliveries(t *testing.T) {
+	cfg := testConfig(t)
+	onlyJob(cfg, "monthly", "0 7 1 * *", "latest")
+	cfg.Delivery.ResumeInterval = config.Duration{Duration: 10 * time.Minute}
+	at := func(h, m, s int) time.Time { return time.Date(2026, 11, 1, h, m, s, 0, amsterdam) }
+	var sender *fakeSender
+	h := startDaemon(t, cfg, at(6, 50, 30), func(d *Daemon) { // resumes at 07:00:30, 07:10:30, ...
+		d.Service.Ledger.SetClock(d.Clock.Now)
+		sender = useFakeSender(d.Service)
+		sender.setSend(failTemporarily(rcptFinance)) // finance's server is down for hours
+	})
+	h.advanceTo(at(7, 0, 0), time.Minute)
+	if runs := h.waitRuns(1); len(runs) != 1 || runs[0].Status != ledger.RunFailed {
+		t.Fatalf("runs = %+v, want the scheduled run failed", runs)
+	}
+	// Still down: 10m, 20m, 40m, 80m, 160m after the run before (none at 07:00:30,
+	// 30s after the failure).
+	h.resumesAt(at(7, 0, 30), 10*time.Minute, at(12, 10, 30),
+		at(7, 10, 30), at(7, 30, 30), at(8, 10, 30), at(9, 30, 30), at(12, 10, 30))
+	sender.setSend(nil) // the server is back; the next resume comes 320m after the last failure
+	h.resumesAt(at(12, 20, 30), 10*time.Minute, at(19, 0, 30), at(17, 30, 30))
+
+	want := []string{"07:00:00 scheduled failed", "07:10:30 catch-up failed", "07:30:30 catch-up failed",
+		"08:10:30 catch-up failed", "09:30:30 catch-up failed", "12:10:30 catch-up failed", "17:30:30 catch-up succeeded"}
+	if got := runTimes(h.waitRuns(len(want))); !slices.Equal(got, want) {
+		t.Errorf("runs of 2026-10 = %v, want %v", got, want)
+	}
+	if got, want := sender.tries(rcptFinance), 2*6+1; got != want { // a retry in each failed run
+		t.Errorf("finance was tried %d times, want %d", got, want)
+	}
+	if got := sender.delivered(); !maps.Equal(got, map[string]int{rcptDirectie: 1, rcptFinance: 1, rcptSales: 1}) {
+		t.Errorf("mails sent = %v, want one to each recipient", got)
+	}
+	if got, want := statuses(t, h.svc.Ledger, "monthly", "2026-10"), allSent(rcptDirectie, rcptFinance, rcptSales); !maps.Equal(got, want) {
+		t.Errorf("deliveries = %v, want %v", got, want)
+	}
+}
+
+// A restart during the wait before the next resume of owed mail resumes it at once;
+// the wait after that counts on from the ledger, the failed runs before the restart
+// included, and another restart resumes at once again. Each recipient is mailed once.
+func TestRestartResumesOwedDeliveriesDuringBackoff(t *testing.T) {
+	cfg := testConfig(t)
+	onlyJob(cfg, "monthly", "0 7 1 * *", "latest")
+	cfg.Delivery.ResumeInterval = config.Duration{Duration: 10 * time.Minute}
+	at := func(h, m, s int) time.Time { return time.Date(2026, 11, 1, h, m, s, 0, amsterdam) }
+	var senders []*fakeSender
+	start := func(now time.Time, down bool) *daemonHarness {
+		return startDaemon(t, cfg, now, func(d *Daemon) {
+			d.Service.Ledger.SetClock(d.Clock.Now)
+			s := useFakeSender(d.Service)
+			if down {
+				s.setSend(failTemporarily(rcptFinance))
+			}
+			senders = append(senders, s)
+		})
+	}
+	h := start(at(6, 50, 30), true) // resumes at 07:00:30, 07:10:30, ...
+	h.advanceTo(at(7, 0, 0), time.Minute)
+	h.waitRuns(1)
+	h.resumesAt(at(7, 0, 30), 10*time.Minute, at(7, 20, 30), at(7, 10, 30)) // the next waits 20m: to 07:30:30
+	h.advanceTo(at(7, 25, 0), time.Minute)
+	h.stop()
+
+	// Restarted at 07:25, the server still down: resumed at once. The third failed
+	// run in a row waits 40m, to 08:05, though the server is back just after it.
+	h = start(at(7, 25, 0), true) // resumes at 07:35, 07:45, ...
+	if runs := h.waitRuns(3); len(runs) != 3 || !runs[2].StartedAt.Equal(at(7, 25, 0)) || runs[2].Status != ledger.RunFailed {
+		t.Fatalf("runs = %+v, want a failed catch-up at the restart at 07:25", runs)
+	}
+	senders[1].setSend(nil)
+	h.resumesAt(at(7, 35, 0), 10*time.Minute, at(7, 55, 0))
+	h.stop()
+
+	// Restarted at 07:55, within the wait: resumed at once.
+	h = start(at(7, 55, 0), false)
+	want := []string{"07:00:00 scheduled failed", "07:10:30 catch-up failed", "07:25:00 catch-up failed", "07:55:00 catch-up succeeded"}
+	if got := runTimes(h.waitRuns(len(want))); !slices.Equal(got, want) {
+		t.Errorf("runs of 2026-10 = %v, want %v", got, want)
+	}
+	h.resumesAt(at(8, 5, 0), 10*time.Minute, at(9, 0, 0))
+	delivered := map[string]int{}
+	for _, s := range senders {
+		for rcpt, n := range s.delivered() {
+			delivered[rcpt] += n
+		}
+	}
+	if !maps.Equal(delivered, map[string]int{rcptDirectie: 1, rcptFinance: 1, rcptSales: 1}) {
+		t.Errorf("mails sent = %v, want one to each recipient", delivered)
+	}
+	if got, want := statuses(t, h.svc.Ledger, "monthly", "2026-10"), allSent(rcptDirectie, rcptFinance, rcptSales); !maps.Equal(got, want) {
+		t.Errorf("deliveries = %v, want %v", got, want)
 	}
 }
 

@@ -28,6 +28,40 @@ func retryWait(interval time.Duration, n int) time.Duration {
 	return min(w, maxRetryWait)
 }
 
+// retryAt returns when the daemon's periodic resume may run a period again after
+// streak, the period's failed runs in a row (failureStreak, newest first): retryWait
+// (interval, len(streak)) after the end of the latest of them. It is the zero time (at
+// once) when streak is empty. Both a failed run of the due period (retryPeriods) and a
+// period whose mail is still owed (owedDue) wait for it; the ledger holds the runs, so
+// the wait holds across restarts and replicas.
+func retryAt(streak []ledger.Run, interval time.Duration) time.Time {
+	if len(streak) == 0 {
+		return time.Time{}
+	}
+	return streak[0].FinishedAt.Add(retryWait(interval, len(streak)))
+}
+
+// owedDue reports whether the daemon's periodic resume runs jp, a period with
+// deliveries still owed (owedPeriods), again at now. A run that leaves mail owed is
+// recorded as failed (the delivery's retries ran out, the run timed out or its
+// process stopped), so the period waits as a failed run does (retryAt): an interval
+// after the run that left the mail owed, then twice as long after each further run
+// that did not get it out, at most maxRetryWait. With no failed run in a row (the
+// latest run succeeded without sending, or is running), it is resumed at once.
+func (d *Daemon) owedDue(ctx context.Context, jp jobPeriod, interval time.Duration, now time.Time) (bool, error) {
+	runs, err := d.Service.Ledger.PeriodRuns(ctx, jp.job.Name, jp.period.Label())
+	if err != nil {
+		return false, err
+	}
+	streak := failureStreak(runs)
+	if at := retryAt(streak, interval); now.Before(at) {
+		d.log().LogAttrs(ctx, slog.LevelDebug, "resume deliveries later", slog.String("job", jp.job.Name),
+			slog.String("period", jp.period.Label()), slog.Int("failed_runs", len(streak)), slog.Time("at", at))
+		return false, nil
+	}
+	return true, nil
+}
+
 // failureStreak returns the failed runs at the head of runs (the runs of one period,
 // newest first, as ledger.PeriodRuns returns them), newest first: the period's
 // failures since its latest run that did not fail. It is empty when the latest run
@@ -106,7 +140,7 @@ func (d *Daemon) retryDue(ctx context.Context, job *config.Job, interval time.Du
 		return p, false, err
 	}
 	wait := retryWait(interval, len(streak))
-	if at := streak[0].FinishedAt.Add(wait); now.Before(at) {
+	if at := retryAt(streak, interval); now.Before(at) {
 		d.log().LogAttrs(ctx, slog.LevelDebug, "retry failed run later", slog.String("job", job.Name),
 			slog.String("period", p.Label()), slog.Int("failed_runs", len(streak)), slog.Time("at", at))
 		return p, false, nil

@@ -39,6 +39,29 @@ func TestRetryWait(t *testing.T) {
 	}
 }
 
+// retryAt counts the wait from the end of the newest failed run of the streak.
+func TestRetryAt(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 7, 0, 0, 0, time.UTC)
+	failed := func(m int) ledger.Run {
+		return ledger.Run{Status: ledger.RunFailed, FinishedAt: t0.Add(time.Duration(m) * time.Minute)}
+	}
+	tests := []struct {
+		name   string
+		streak []ledger.Run // newest first
+		want   time.Time
+	}{
+		{"none: at once", nil, time.Time{}},
+		{"one", []ledger.Run{failed(0)}, t0.Add(10 * time.Minute)},
+		{"three", []ledger.Run{failed(30), failed(10), failed(0)}, t0.Add(70 * time.Minute)},
+		{"capped", []ledger.Run{failed(900), failed(500), failed(300), failed(150), failed(70), failed(30), failed(10), failed(0)}, t0.Add(900*time.Minute + 6*time.Hour)},
+	}
+	for _, tt := range tests {
+		if got := retryAt(tt.streak, 10*time.Minute); !got.Equal(tt.want) {
+			t.Errorf("%s: retryAt = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestNotified(t *testing.T) {
 	at := func(h float64) time.Time {
 		return time.Date(2026, 11, 1, 7, 0, 0, 0, time.UTC).Add(time.Duration(h * float64(time.Hour)))
