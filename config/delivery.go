@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"math"
 	"net"
 	"net/mail"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kpireport/kpireport/backoff"
 )
 
 // SMTP is the mail server reports are sent through when delivery.mode is
@@ -58,12 +59,6 @@ const (
 	DefaultMaxBackoff      = 10 * time.Minute
 	DefaultResumeInterval  = 10 * time.Minute
 )
-
-// RetryJitter is the fraction by which each wait between two delivery
-// retries is spread at random, either way. It is not a setting: the daemon
-// passes it to the delivery policy, and validation counts it in the longest
-// wait (RetryWait).
-const RetryJitter = 0.2
 
 // minResumeInterval is the shortest delivery.resume_interval that is not 0:
 // a shorter one would render the same reports again and again.
@@ -222,33 +217,6 @@ func IsLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// RetryWait returns the longest time the delivery retries of one run can
-// wait in all, with retries retries after backoff, doubling up to
-// maxBackoff, each wait at most RetryJitter longer: the time a job's timeout
-// must leave for them, besides the attempts themselves.
-func RetryWait(retries int, backoff, maxBackoff time.Duration) time.Duration {
-	if retries <= 0 || backoff <= 0 {
-		return 0
-	}
-	maxBackoff = max(maxBackoff, backoff)
-	// In float seconds, so that a large retries cannot overflow.
-	var total float64
-	wait := backoff
-	for n := 0; n < retries; n++ {
-		if wait >= maxBackoff {
-			total += float64(retries-n) * maxBackoff.Seconds()
-			break
-		}
-		total += wait.Seconds()
-		wait = min(2*wait, maxBackoff)
-	}
-	total *= 1 + RetryJitter
-	if total >= float64(math.MaxInt64)/float64(time.Second) {
-		return time.Duration(math.MaxInt64)
-	}
-	return time.Duration(total * float64(time.Second))
-}
-
 func (c *Config) checkDelivery(ps *problems) {
 	d := &c.Delivery
 	switch {
@@ -295,14 +263,14 @@ func (c *Config) checkRetryTime(ps *problems, key string, j *Job) {
 		d.Retries <= 0 || d.Backoff.Duration <= 0 || d.MaxBackoff.Duration < d.Backoff.Duration {
 		return // nothing is sent, or the settings are reported by themselves
 	}
-	wait := RetryWait(d.Retries, d.Backoff.Duration, d.MaxBackoff.Duration)
+	wait := backoff.Longest(d.Backoff.Duration, d.MaxBackoff.Duration, d.Retries, backoff.Jitter)
 	if wait < j.Timeout.Duration {
 		return
 	}
 	ps.add(key+".timeout", "%v ends the run before its delivery retries are done: delivery.retries = %d with delivery.backoff = %q "+
 		"(doubling, at most delivery.max_backoff = %q, up to %d%% more at random) waits up to %v; "+
 		"raise %s.timeout above that, or lower delivery.retries or delivery.backoff",
-		j.Timeout, d.Retries, d.Backoff.String(), d.MaxBackoff.String(), int(RetryJitter*100),
+		j.Timeout, d.Retries, d.Backoff.String(), d.MaxBackoff.String(), int(backoff.Jitter*100),
 		Duration{wait.Round(time.Second)}, key)
 }
 

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -486,32 +485,6 @@ func TestExampleSMTP(t *testing.T) {
 	if s.Host != "smtp.example.nl" || s.Port != 587 || s.TLS != "starttls" || s.From != "KPI-rapportage <rapportage@voorbeeld.nl>" ||
 		s.Username == "" || s.Password.Reveal() != "example" || c.Jobs[0].ReplyTo == nil {
 		t.Errorf("smtp = %+v, reply_to %v", s, c.Jobs[0].ReplyTo)
-	}
-}
-
-func TestRetryWait(t *testing.T) {
-	tests := []struct {
-		name                string
-		retries             int
-		backoff, maxBackoff time.Duration
-		want                time.Duration
-	}{
-		{"defaults", DefaultRetries, DefaultBackoff, DefaultMaxBackoff, 9 * time.Minute}, // (30+60+120+240) s × 1.2
-		{"five retries", 5, 30 * time.Second, 10 * time.Minute, 1116 * time.Second},      // (450+480) s × 1.2
-		{"capped", 4, 30 * time.Second, time.Minute, 252 * time.Second},                  // (30+60+60+60) s × 1.2
-		{"backoff at the cap", 3, time.Minute, time.Minute, 216 * time.Second},
-		{"no retries", 0, 30 * time.Second, 10 * time.Minute, 0},
-		{"negative retries", -1, 30 * time.Second, 10 * time.Minute, 0},
-		{"no backoff", 3, 0, 10 * time.Minute, 0},
-		{"max below backoff counts as backoff", 2, time.Minute, time.Second, 144 * time.Second},
-		{"huge, without overflow", 1 << 40, time.Hour, 24 * time.Hour, time.Duration(math.MaxInt64)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := RetryWait(tt.retries, tt.backoff, tt.maxBackoff); got != tt.want {
-				t.Errorf("RetryWait(%d, %v, %v) = %v, want %v", tt.retries, tt.backoff, tt.maxBackoff, got, tt.want)
-			}
-		})
 	}
 }
 

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
+	"github.com/kpireport/kpireport/backoff"
 	"github.com/kpireport/kpireport/ledger"
 )
 
@@ -42,7 +42,7 @@ const (
 	DefaultRetries    = 4
 	DefaultBackoff    = 30 * time.Second
 	DefaultMaxBackoff = 10 * time.Minute
-	DefaultJitter     = 0.2
+	DefaultJitter     = backoff.Jitter
 )
 
 func (p Policy) withDefaults() Policy {
@@ -68,17 +68,9 @@ func (p Policy) withDefaults() Policy {
 }
 
 // wait returns how long to wait before retry n (1 for the first retry):
-// Backoff·2^(n−1), capped at MaxBackoff, spread by ±Jitter.
+// Backoff·2^(n−1), capped at MaxBackoff, spread by ±Jitter (package backoff).
 func (p Policy) wait(n int) time.Duration {
-	d := p.Backoff
-	for i := 1; i < n && d < p.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, p.MaxBackoff)
-	if p.Jitter > 0 {
-		d = time.Duration(float64(d) * (1 + p.Jitter*(2*rand.Float64()-1)))
-	}
-	return d
+	return backoff.Spread(backoff.Wait(p.Backoff, p.MaxBackoff, n), p.Jitter)
 }
 
 // Clock is the time source of a Deliverer; tests use a fake one.

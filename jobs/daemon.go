@@ -265,7 +265,7 @@ type jobPeriod struct {
 	period period.Period
 }
 
-func (jp jobPeriod) key() string { return jp.job.Name + "\x00" + jp.period.Label() }
+func (jp jobPeriod) key() string { return periodKey(jp.job.Name, jp.period.Label()) }
 
 // owedPeriods returns, oldest first, the (job, period) pairs with a delivery that is
 // queued or failed temporarily and that are not done: a delivery left pending for a
@@ -281,7 +281,7 @@ func (d *Daemon) owedPeriods(ctx context.Context) []jobPeriod {
 	var out []jobPeriod
 	seen := map[string]bool{}
 	for _, dl := range pending {
-		key := dl.Job + "\x00" + dl.Period
+		key := periodKey(dl.Job, dl.Period)
 		if seen[key] {
 			continue
 		}

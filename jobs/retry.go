@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/kpireport/kpireport/backoff"
 	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/ledger"
 	"github.com/kpireport/kpireport/period"
@@ -16,21 +17,10 @@ const maxRetryWait = 6 * time.Hour
 // noticeEvery is the least time between two failure notices of one period.
 const noticeEvery = 24 * time.Hour
 
-// retryWait returns how long after the n-th failed run in a row of a period the
-// daemon waits before it runs the period again: interval × 2^(n-1), at most
-// maxRetryWait. The first retry comes an interval after the failure, the second two
-// intervals after the first retry, and so on.
-func retryWait(interval time.Duration, n int) time.Duration {
-	w := interval
-	for i := 1; i < n && w < maxRetryWait; i++ {
-		w *= 2
-	}
-	return min(w, maxRetryWait)
-}
-
 // retryAt returns when the daemon's periodic resume may run a period again after
-// streak, the period's failed runs in a row (failureStreak, newest first): retryWait
-// (interval, len(streak)) after the end of the latest of them. It is the zero time (at
+// streak, the period's failed runs in a row (failureStreak, newest first):
+// interval·2^(len(streak)−1), at most maxRetryWait (backoff.Wait), after the end of
+// the latest of them. It is the zero time (at
 // once) when streak is empty. Both a failed run of the due period (retryPeriods) and a
 // period whose mail is still owed (owedDue) wait for it; the ledger holds the runs, so
 // the wait holds across restarts and replicas.
@@ -38,7 +28,7 @@ func retryAt(streak []ledger.Run, interval time.Duration) time.Time {
 	if len(streak) == 0 {
 		return time.Time{}
 	}
-	return streak[0].FinishedAt.Add(retryWait(interval, len(streak)))
+	return streak[0].FinishedAt.Add(backoff.Wait(interval, maxRetryWait, len(streak)))
 }
 
 // owedDue reports whether the daemon's periodic resume runs jp, a period with
@@ -49,17 +39,24 @@ func retryAt(streak []ledger.Run, interval time.Duration) time.Time {
 // that did not get it out, at most maxRetryWait. With no failed run in a row (the
 // latest run succeeded without sending, or is running), it is resumed at once.
 func (d *Daemon) owedDue(ctx context.Context, jp jobPeriod, interval time.Duration, now time.Time) (bool, error) {
+	_, over, err := d.waitOver(ctx, jp, interval, now)
+	return over, err
+}
+
+// waitOver returns jp's failed runs in a row (failureStreak) and whether the wait
+// after them (retryAt) is over at now.
+func (d *Daemon) waitOver(ctx context.Context, jp jobPeriod, interval time.Duration, now time.Time) (failed int, over bool, err error) {
 	runs, err := d.Service.Ledger.PeriodRuns(ctx, jp.job.Name, jp.period.Label())
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
 	streak := failureStreak(runs)
 	if at := retryAt(streak, interval); now.Before(at) {
-		d.log().LogAttrs(ctx, slog.LevelDebug, "resume deliveries later", slog.String("job", jp.job.Name),
+		d.log().LogAttrs(ctx, slog.LevelDebug, "run again later", slog.String("job", jp.job.Name),
 			slog.String("period", jp.period.Label()), slog.Int("failed_runs", len(streak)), slog.Time("at", at))
-		return false, nil
+		return len(streak), false, nil
 	}
-	return true, nil
+	return len(streak), true, nil
 }
 
 // failureStreak returns the failed runs at the head of runs (the runs of one period,
@@ -99,7 +96,7 @@ func notified(streak []ledger.Run) []bool {
 // retryPeriods returns the periods the daemon's periodic resume runs again because
 // their run failed: for every job whose catch_up is not "none", its due period
 // (duePeriod) when that is not done, its latest run failed, and the wait after that
-// failure (retryWait, counted in failed runs in a row) is over.
+// failure (retryAt, counted in failed runs in a row) is over.
 func (d *Daemon) retryPeriods(ctx context.Context) []jobPeriod {
 	cfg := d.Service.Runner.Config
 	interval := cfg.Delivery.ResumeInterval.Duration
@@ -122,31 +119,23 @@ func (d *Daemon) retryPeriods(ctx context.Context) []jobPeriod {
 	return out
 }
 
-// retryDue returns the due period of job and whether it is to be run again now.
+// retryDue returns the due period of job and whether it is to be run again now: it
+// is not done, its latest run failed, and the wait after that is over (waitOver).
 func (d *Daemon) retryDue(ctx context.Context, job *config.Job, interval time.Duration, now time.Time) (period.Period, bool, error) {
 	p, ok, err := d.duePeriod(ctx, job, now)
 	if err != nil || !ok {
 		return p, false, err
 	}
-	runs, err := d.Service.Ledger.PeriodRuns(ctx, job.Name, p.Label())
-	if err != nil {
+	failed, over, err := d.waitOver(ctx, jobPeriod{job, p}, interval, now)
+	if err != nil || failed == 0 {
+		return p, false, err // never run, running, or its latest run succeeded
+	}
+	if _, done, err := d.Service.done(ctx, job, p, true); err != nil || done || !over {
 		return p, false, err
-	}
-	streak := failureStreak(runs)
-	if len(streak) == 0 {
-		return p, false, nil // never run, running, or its latest run succeeded
-	}
-	if _, done, err := d.Service.done(ctx, job, p, true); err != nil || done {
-		return p, false, err
-	}
-	wait := retryWait(interval, len(streak))
-	if at := retryAt(streak, interval); now.Before(at) {
-		d.log().LogAttrs(ctx, slog.LevelDebug, "retry failed run later", slog.String("job", job.Name),
-			slog.String("period", p.Label()), slog.Int("failed_runs", len(streak)), slog.Time("at", at))
-		return p, false, nil
 	}
 	d.log().LogAttrs(ctx, slog.LevelInfo, "retry failed run", slog.String("job", job.Name),
-		slog.String("period", p.Label()), slog.Int("failed_runs", len(streak)), slog.Duration("waited", wait))
+		slog.String("period", p.Label()), slog.Int("failed_runs", failed),
+		slog.Duration("waited", backoff.Wait(interval, maxRetryWait, failed)))
 	return p, true, nil
 }
 

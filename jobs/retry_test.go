@@ -17,28 +17,6 @@ import (
 	"github.com/kpireport/kpireport/ledger"
 )
 
-func TestRetryWait(t *testing.T) {
-	tests := []struct {
-		interval time.Duration
-		n        int
-		want     time.Duration
-	}{
-		{10 * time.Minute, 1, 10 * time.Minute},
-		{10 * time.Minute, 2, 20 * time.Minute},
-		{10 * time.Minute, 3, 40 * time.Minute},
-		{10 * time.Minute, 6, 320 * time.Minute},
-		{10 * time.Minute, 7, 6 * time.Hour}, // 640m, capped
-		{10 * time.Minute, 1000, 6 * time.Hour},
-		{time.Second, 2, 2 * time.Second},
-		{12 * time.Hour, 1, 6 * time.Hour},
-	}
-	for _, tt := range tests {
-		if got := retryWait(tt.interval, tt.n); got != tt.want {
-			t.Errorf("retryWait(%v, %d) = %v, want %v", tt.interval, tt.n, got, tt.want)
-		}
-	}
-}
-
 // retryAt counts the wait from the end of the newest failed run of the streak.
 func TestRetryAt(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 7, 0, 0, 0, time.UTC)

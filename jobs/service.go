@@ -115,7 +115,6 @@ func OpenService(ctx context.Context, c *config.Config, log *slog.Logger) (*Serv
 				Retries:    retries,
 				Backoff:    c.Delivery.Backoff.Duration,
 				MaxBackoff: c.Delivery.MaxBackoff.Duration,
-				Jitter:     config.RetryJitter,
 			},
 		},
 		Sender: sender,
@@ -375,11 +374,14 @@ func (s *Service) claim(ctx context.Context, job *config.Job, p period.Period) (
 	return c, err
 }
 
+// periodKey is the key of a (job, period) in maps: no job name holds a NUL.
+func periodKey(job, period string) string { return job + "\x00" + period }
+
 // trackLocal marks (job, period) as worked on by this process, so that no other run
 // of this process starts on it, and returns the function that unmarks it. It returns
 // false if this process is working on it already.
 func (s *Service) trackLocal(job, period string) (untrack func(), ok bool) {
-	key := job + "\x00" + period
+	key := periodKey(job, period)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.active[key] {
