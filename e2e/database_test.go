@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,10 @@ func TestDatabaseSource(t *testing.T) {
 		flavor string
 		open   func(testing.TB) *sqltest.DB
 		types  map[string]map[string]string
+		// sleepingCalls reads the calls table after a 2 s sleep; timeoutErr is the
+		// server's word for a statement cancelled by its time limit.
+		sleepingCalls string
+		timeoutErr    *regexp.Regexp
 	}{
 		{sqltest.Postgres, sqltest.NewPostgres, map[string]map[string]string{
 			"orders":    {"order_date": "TIMESTAMPTZ", "amount": "NUMERIC(18,4)", "cost": "NUMERIC(18,4)", "recurring": "BOOLEAN"},
@@ -32,7 +37,7 @@ func TestDatabaseSource(t *testing.T) {
 			"deals":     {"created_date": "DATE", "closed_date": "DATE", "value": "NUMERIC(18,4)"},
 			"spend":     {"spend_date": "DATE", "amount": "NUMERIC(18,4)"},
 			"calls":     {"call_date": "TIMESTAMP"},
-		}},
+		}, "SELECT c.* FROM calls c CROSS JOIN pg_sleep(1) s", regexp.MustCompile(`canceling statement due to statement timeout`)},
 		{sqltest.MySQL, sqltest.NewMySQL, map[string]map[string]string{
 			"orders":    {"order_date": "TIMESTAMP NULL", "amount": "DECIMAL(18,4)", "cost": "DECIMAL(18,4)", "recurring": "BOOLEAN"},
 			"customers": {"acquired_date": "DATE", "churned_date": "DATE"},
@@ -40,7 +45,9 @@ func TestDatabaseSource(t *testing.T) {
 			"deals":     {"created_date": "DATE", "closed_date": "DATE", "value": "DECIMAL(18,4)"},
 			"spend":     {"spend_date": "DATE", "amount": "DECIMAL(18,4)"},
 			"calls":     {"call_date": "DATETIME"},
-		}},
+		}, "SELECT c.* FROM calls c CROSS JOIN (SELECT SLEEP(1) AS z) s",
+			// MariaDB, MySQL 8
+			regexp.MustCompile(`max_statement_time exceeded|maximum statement execution time exceeded`)},
 	}
 	cfg := demoCompany(t, "csv")
 	data := filepath.Join(filepath.Dir(cfg), "data")
@@ -77,13 +84,15 @@ func TestDatabaseSource(t *testing.T) {
 				t.Errorf("without ACME_SALES_DSN: exit %d, stderr %q; want 1 and the variable named", res.code, res.stderr)
 			}
 
-			// source.statement_timeout reaches the database: 1ms cancels the queries.
-			editConfig(t, dbCfg, "dsn_env = \"ACME_SALES_DSN\"", "dsn_env = \"ACME_SALES_DSN\"\nstatement_timeout = \"1ms\"")
+			// source.statement_timeout reaches the database: a query that sleeps 1 s is
+			// cancelled by the server after 200ms.
+			appendConfig(t, dbCfg, "\n[source.tables.calls]\nquery = \""+tt.sleepingCalls+"\"\n")
+			editConfig(t, dbCfg, "dsn_env = \"ACME_SALES_DSN\"", "dsn_env = \"ACME_SALES_DSN\"\nstatement_timeout = \"200ms\"")
+			start := time.Now()
 			res = kpireport(t, env, args...)
-			// PostgreSQL: "canceling statement due to statement timeout"; MariaDB:
-			// "max_statement_time exceeded"; MySQL: "maximum statement execution time exceeded".
-			if res.code != 1 || !strings.Contains(strings.ToLower(res.stderr), "statement") {
-				t.Errorf("with statement_timeout = 1ms: exit %d, stderr %q; want 1 and a timeout", res.code, res.stderr)
+			if took := time.Since(start); res.code != 1 || !tt.timeoutErr.MatchString(res.stderr) || took > time.Second {
+				t.Errorf("with statement_timeout = 200ms: exit %d after %v, stderr %q; want 1 with %q, before the 1 s sleep ends",
+					res.code, took, res.stderr, tt.timeoutErr)
 			}
 		})
 	}
