@@ -170,13 +170,7 @@ func TestScheduledRunDeliversAfterBackfillWithoutSend(t *testing.T) {
 	if len(runs) != 2 || runs[1].Trigger != ledger.TriggerScheduled || runs[1].Status != ledger.RunSucceeded {
 		t.Fatalf("runs = %+v, want the backfill and a succeeded scheduled run", runs)
 	}
-	want := allSent(rcptDirectie, rcptFinance, rcptSales)
-	if got := statuses(t, h.svc.Ledger, "monthly", "2026-10"); !maps.Equal(got, want) {
-		t.Errorf("deliveries = %v, want %v", got, want)
-	}
-	if got := sender.delivered(); !maps.Equal(got, map[string]int{rcptDirectie: 1, rcptFinance: 1, rcptSales: 1}) {
-		t.Errorf("mails sent = %v, want one to each recipient", got)
-	}
+	checkDeliveredOnce(t, h.svc.Ledger, sender.delivered())
 }
 
 // At start the daemon resumes a delivery that failed temporarily, even though the
@@ -207,13 +201,7 @@ func TestStartupResumesPendingDelivery(t *testing.T) {
 	if len(runs) != 3 || runs[2].Trigger != ledger.TriggerCatchUp || runs[2].Status != ledger.RunSucceeded {
 		t.Fatalf("runs = %+v, want a succeeded catch-up run after the backfill and the failed run", runs)
 	}
-	want := allSent(rcptDirectie, rcptFinance, rcptSales)
-	if got := statuses(t, h.svc.Ledger, "monthly", "2026-10"); !maps.Equal(got, want) {
-		t.Errorf("deliveries = %v, want %v", got, want)
-	}
-	if got := sender.delivered(); !maps.Equal(got, map[string]int{rcptDirectie: 1, rcptFinance: 1, rcptSales: 1}) {
-		t.Errorf("mails sent = %v, want one to each recipient", got)
-	}
+	checkDeliveredOnce(t, h.svc.Ledger, sender.delivered())
 }
 
 // Deliveries whose retries ran out during a long SMTP outage are sent once the
@@ -258,13 +246,7 @@ func TestDaemonResumesOwedDeliveries(t *testing.T) {
 	if runs := h.waitRuns(2); len(runs) != 2 {
 		t.Errorf("runs = %+v, want no more after the deliveries were made", runs)
 	}
-	want := allSent(rcptDirectie, rcptFinance, rcptSales)
-	if got := statuses(t, h.svc.Ledger, "monthly", "2026-10"); !maps.Equal(got, want) {
-		t.Errorf("deliveries = %v, want %v", got, want)
-	}
-	if got := sender.delivered(); !maps.Equal(got, map[string]int{rcptDirectie: 1, rcptFinance: 1, rcptSales: 1}) {
-		t.Errorf("mails sent = %v, want one to each recipient", got)
-	}
+	checkDeliveredOnce(t, h.svc.Ledger, sender.delivered())
 }
 
 // resumesAt moves the clock to first, then on by step (the daemon's resume_interval,
@@ -411,12 +393,7 @@ func TestRestartResumesOwedDeliveriesDuringBackoff(t *testing.T) {
 			delivered[rcpt] += n
 		}
 	}
-	if !maps.Equal(delivered, map[string]int{rcptDirectie: 1, rcptFinance: 1, rcptSales: 1}) {
-		t.Errorf("mails sent = %v, want one to each recipient", delivered)
-	}
-	if got, want := statuses(t, h.svc.Ledger, "monthly", "2026-10"), allSent(rcptDirectie, rcptFinance, rcptSales); !maps.Equal(got, want) {
-		t.Errorf("deliveries = %v, want %v", got, want)
-	}
+	checkDeliveredOnce(t, h.svc.Ledger, delivered)
 }
 
 // stallUntilDone is a send that blocks until its context ends, as a server that
@@ -743,5 +720,18 @@ func TestCloseInterruptedLeavesRunInFlight(t *testing.T) {
 	}
 	if held, ok, err := svc.Ledger.ClaimOf(ctx, job.Name, p.Label()); err != nil || !ok || held.Node != "replica-a" {
 		t.Errorf("claim of the run in flight = %+v, %v, %v; want still held by replica-a", held, ok, err)
+	}
+}
+
+// checkDeliveredOnce checks that each recipient of the monthly test job has the
+// 2026-10 report as sent in the ledger, and that delivered (mails handed to the
+// sender, by recipient) is one each.
+func checkDeliveredOnce(t *testing.T, l *ledger.Ledger, delivered map[string]int) {
+	t.Helper()
+	if got, want := statuses(t, l, "monthly", "2026-10"), allSent(rcptDirectie, rcptFinance, rcptSales); !maps.Equal(got, want) {
+		t.Errorf("deliveries = %v, want %v", got, want)
+	}
+	if !maps.Equal(delivered, map[string]int{rcptDirectie: 1, rcptFinance: 1, rcptSales: 1}) {
+		t.Errorf("mails sent = %v, want one to each recipient", delivered)
 	}
 }
