@@ -104,14 +104,7 @@ func TestPDFTablesShareAPage(t *testing.T) {
 				}
 
 				// The row height the layout chose for the tables.
-				tm, err := defaultTemplate(period.Month)
-				if err != nil {
-					t.Fatal(err)
-				}
-				d, err := newPDFDoc(rep, tm, nil, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
+				d := monthDoc(t, rep)
 				if err := d.build(); err != nil {
 					t.Fatal(err)
 				}
@@ -180,14 +173,7 @@ func TestPDFTableType(t *testing.T) {
 		for _, kind := range []string{SectionByRep, SectionByRegion} {
 			t.Run(lang+" "+kind, func(t *testing.T) {
 				rep := withDims(fixtureReport(t, lang), 7, 6) // names as long as the demo's
-				tm, err := defaultTemplate(period.Month)
-				if err != nil {
-					t.Fatal(err)
-				}
-				d, err := newPDFDoc(rep, tm, nil, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
+				d := monthDoc(t, rep)
 				tb, _ := d.dimSectionOf(kind)
 				headers, rows := d.dimCells(tb)
 				l := d.tableLayout(headers, rows)
@@ -214,14 +200,7 @@ func TestPDFTableType(t *testing.T) {
 // at a soft hyphen, where the line ends with a hyphen.
 func TestHeaderLines(t *testing.T) {
 	rep := fixtureReport(t, "nl")
-	tm, err := defaultTemplate(period.Month)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := newPDFDoc(rep, tm, nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := monthDoc(t, rep)
 	tests := []struct {
 		header string
 		width  float64 // mm; 0: the least width of two lines
@@ -282,4 +261,19 @@ func TestSoftHyphenLabels(t *testing.T) {
 	if err != nil || len(header) == 0 || !slices.Contains(header[0], "Verkoopgesprekken") {
 		t.Errorf("the header of Per verkoper lacks Verkoopgesprekken: %v %v", header, err)
 	}
+}
+
+// monthDoc returns the PDF document of rep with the built-in monthly template, not
+// yet built.
+func monthDoc(t *testing.T, rep *kpi.Report) *pdfDoc {
+	t.Helper()
+	tm, err := defaultTemplate(period.Month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := newPDFDoc(rep, tm, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/big"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -48,16 +47,7 @@ func validatePDF(t *testing.T, b []byte) {
 // made one space.
 func pdfText(t *testing.T, b []byte) string {
 	t.Helper()
-	pdftotext := needTool(t, "pdftotext", "poppler-utils")
-	path := filepath.Join(t.TempDir(), "report.pdf")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(pdftotext, "-enc", "UTF-8", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return strings.Join(strings.Fields(string(out)), " ")
+	return strings.Join(strings.Fields(strings.Join(pdfPages(t, b), " ")), " ")
 }
 
 func TestRenderPDF(t *testing.T) {
