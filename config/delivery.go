@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"net"
-	"net/mail"
 	"os"
 	"regexp"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kpireport/kpireport/backoff"
+	"github.com/kpireport/kpireport/delivery/mailaddr"
 )
 
 // SMTP is the mail server reports are sent through when delivery.mode is
@@ -295,22 +295,12 @@ func checkAddresses(ps *problems, key string, addrs []string, seen map[string]st
 }
 
 // checkAddress parses one address, "Name <addr>" or addr, and returns the
-// bare address, or what is wrong with it. It accepts only what can be put
-// into a header and an SMTP envelope as it is: no line breaks, and no space,
-// angle bracket or control character inside the address itself.
+// bare address, or what is wrong with it. It is the sender's own check
+// (package mailaddr), so an address that validates is one the sender takes.
 func checkAddress(s string) (addr, msg string) {
-	switch {
-	case strings.TrimSpace(s) == "":
-		return "", "is empty; want an email address"
-	case strings.ContainsAny(s, "\r\n"):
-		return "", fmt.Sprintf("%s contains a line break", quote(s))
-	}
-	a, err := mail.ParseAddress(s)
+	a, err := mailaddr.Parse(s)
 	if err != nil {
-		return "", fmt.Sprintf("%s is not an email address: %v", quote(s), err)
-	}
-	if strings.ContainsFunc(a.Address, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '<' || r == '>' }) {
-		return "", fmt.Sprintf("%s cannot be used as a mail recipient: the address contains a space, < or > or a control character", quote(s))
+		return "", err.Error()
 	}
 	return a.Address, ""
 }

@@ -107,8 +107,16 @@ func TestDeliveryProblems(t *testing.T) {
 		{name: "bad cc", add: `cc = ["<x@>"]`, key: "jobs[monthly].cc[0]", message: "is not an email address"},
 		{name: "bad bcc", add: `bcc = ["a@example.nl", "b@@example.nl"]`, key: "jobs[monthly].bcc[1]", message: "is not an email address"},
 		{name: "bad reply_to", add: `reply_to = ["antwoord"]`, key: "jobs[monthly].reply_to[0]", message: "is not an email address"},
+		// One check with the sender (delivery/mailaddr): what validates is sent.
+		{name: "quoted local part with a comma", add: `recipients = ['"foo,bar"@x']`, key: "jobs[monthly].recipients[0]", message: `"\"foo,bar\"@x" cannot be used as a mail recipient: the local part "foo,bar" is not a plain dot-atom`},
+		{name: "quoted local part with two dots", add: `recipients = ['a@example.nl', '"john..doe"@x']`, key: "jobs[monthly].recipients[1]", message: `local part "john..doe" is not a plain dot-atom`},
+		{name: "domain starts with a hyphen", add: `cc = ["user@-corp.example"]`, key: "jobs[monthly].cc[0]", message: `"user@-corp.example" cannot be used as a mail recipient: the domain "-corp.example" is not a host name`},
+		{name: "domain with an underscore", add: `bcc = ["user@corp_example.com"]`, key: "jobs[monthly].bcc[0]", message: `the domain "corp_example.com" is not a host name`},
+		{name: "domain literal", add: `reply_to = ["user@[127.0.0.1]"]`, key: "jobs[monthly].reply_to[0]", message: `"user@[127.0.0.1]" cannot be used as a mail recipient: the domain "[127.0.0.1]" is an address literal`},
+		{name: "operator with a domain literal", add: "[delivery]\noperators = [\"beheer@[10.0.0.1]\"]", key: "delivery.operators[0]", message: "is an address literal"},
+		{name: "from with an underscore domain", add: "[smtp]\nfrom = \"Rapportage <kpi@mail_server.nl>\"", key: "smtp.from", message: `the domain "mail_server.nl" is not a host name`},
 		{name: "recipient twice", add: `recipients = ["a@example.nl", "Jan <a@example.nl>"]`, key: "jobs[monthly].recipients[1]", message: `"a@example.nl" is already in jobs[monthly].recipients[0]`},
-		{name: "recipient also in cc", add: "recipients = [\"a@example.nl\", \"b@example.nl\"]\ncc = [\"B@Example.nl\"]", key: "jobs[monthly].cc[0]", message: `"B@Example.nl" is already in jobs[monthly].recipients[1]`},
+		{name: "recipient also in cc", add: "recipients = [\"a@example.nl\", \"b@example.nl\"]\ncc = [\"B@Example.nl\"]", key: "jobs[monthly].cc[0]", message: `"B@example.nl" is already in jobs[monthly].recipients[1]`},
 		{name: "cc also in bcc", add: "cc = [\"a@example.nl\"]\nbcc = [\"a@example.nl\"]", key: "jobs[monthly].bcc[0]", message: "is already in jobs[monthly].cc[0]"},
 
 		// jobs: subject
