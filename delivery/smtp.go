@@ -105,7 +105,8 @@ func (c SMTPConfig) withDefaults() (SMTPConfig, error) {
 // SMTPSender sends each message over its own SMTP connection. It is safe
 // for concurrent use.
 type SMTPSender struct {
-	cfg SMTPConfig
+	cfg    SMTPConfig
+	redact *Redactor
 }
 
 var _ Sender = (*SMTPSender)(nil)
@@ -124,7 +125,7 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SMTPSender{cfg: cfg}, nil
+	return &SMTPSender{cfg: cfg, redact: NewRedactor(cfg.Username, cfg.Password)}, nil
 }
 
 // Send makes one attempt to deliver rcpt's copy of m: one connection, one
@@ -136,7 +137,7 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 func (s *SMTPSender) Send(ctx context.Context, m *Message, rcpt, messageID string) (retry bool, err error) {
 	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
 	wrap := func(err error) error {
-		return s.redact(fmt.Errorf("smtp %s: send %s %s to %s: %w", addr, m.Job, m.Period, rcpt, err))
+		return s.redact.Error(fmt.Errorf("smtp %s: send %s %s to %s: %w", addr, m.Job, m.Period, rcpt, err))
 	}
 	msg, err := buildMsg(m, rcpt, messageID, time.Now(), s.cfg.MaxAttachmentBytes)
 	if err != nil {
@@ -259,12 +260,6 @@ func retryable(err error) bool {
 	return true
 }
 
-// redact replaces the password in err's text, in case a server or a library
-// ever echoes it. The redacted error does not unwrap: the chain below it
-// still holds the password.
-func (s *SMTPSender) redact(err error) error {
-	if s.cfg.Password == "" || !strings.Contains(err.Error(), string(s.cfg.Password)) {
-		return err
-	}
-	return errors.New(strings.ReplaceAll(err.Error(), string(s.cfg.Password), redacted))
-}
+// Redactor returns the sender's Redactor: what replaces its password, in
+// every form a reply can echo it, in the errors Send returns.
+func (s *SMTPSender) Redactor() *Redactor { return s.redact }

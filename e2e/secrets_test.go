@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,21 +15,29 @@ import (
 )
 
 // The SMTP credentials of TestSecrets; the password is distinctive, so that any
-// trace of it in an output is found.
+// trace of it in an output is found, and holds characters that every output
+// escapes differently (Go and JSON quoting, HTML).
 const (
 	smtpUser     = "reports@voorbeeld.example"
-	smtpPassword = "Kp1-e2e-Zq7xW9-s3cr3t-v4lue"
+	smtpPassword = `Kp1"e2e<Zq7>&xW9\s3cr3t'v4lue`
 	passwordEnv  = "KPIREPORT_SMTP_PASSWORD"
 	operator     = "ops@voorbeeld.example"
 )
 
 // leaks returns the forms of the password that must never be shown: the password
-// itself and the base64 it travels in with AUTH PLAIN and LOGIN.
+// itself, escaped as Go (%q), JSON and HTML do, and the base64 it travels in with
+// AUTH PLAIN and LOGIN. A part of the password that no escape changes is enough to
+// find an escaped form, whatever the escape.
 func leaks() []string {
+	plain := "\x00" + smtpUser + "\x00" + smtpPassword
 	return []string{
 		smtpPassword,
+		strconv.Quote(smtpPassword),
+		"e2e<Zq7>", "e2e\\u003cZq7", "e2e&lt;Zq7", "s3cr3t", // escaped forms keep these
 		base64.StdEncoding.EncodeToString([]byte(smtpPassword)),
-		base64.StdEncoding.EncodeToString([]byte("\x00" + smtpUser + "\x00" + smtpPassword)),
+		base64.StdEncoding.EncodeToString([]byte(plain)),
+		base64.RawStdEncoding.EncodeToString([]byte(plain)),
+		base64.URLEncoding.EncodeToString([]byte(plain)),
 	}
 }
 
@@ -66,6 +75,7 @@ func TestSecrets(t *testing.T) {
 		wantErr   string // in stderr
 		wantSent  int    // report messages received
 		wantNotes int    // failure notices received by the operator
+		jsonLogs  bool   // [log] format = "json"
 	}{
 		{
 			name: "accepted", auth: checkCredentials, wantCode: 0, wantSent: 3,
@@ -94,6 +104,20 @@ func TestSecrets(t *testing.T) {
 			},
 			wantCode: 1, wantErr: "550", wantNotes: 1,
 		},
+		{
+			name: "recipients refused with replies that echo the password quoted and the AUTH PLAIN base64, JSON logs",
+			auth: checkCredentials,
+			rcpt: func(rcpt, user, pass string) error {
+				if rcpt == operator {
+					return nil
+				}
+				plain := base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pass))
+				return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
+					Message: fmt.Sprintf("no mailbox %s (password %q, auth %s, raw %s)", rcpt, pass, plain, pass)}
+			},
+			jsonLogs: true,
+			wantCode: 1, wantErr: "550", wantNotes: 1,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +127,9 @@ func TestSecrets(t *testing.T) {
 			useSMTP(t, cfg, srv.Port,
 				fmt.Sprintf("username = %q\npassword_env = %q\n", smtpUser, passwordEnv),
 				fmt.Sprintf("operators = [%q]\n", operator))
+			if tt.jsonLogs {
+				appendConfig(t, cfg, "\n[log]\nformat = \"json\"\n")
+			}
 			if b, _ := os.ReadFile(cfg); strings.Contains(string(b), smtpPassword) {
 				t.Fatal("the test wrote the password into the config")
 			}
@@ -127,6 +154,7 @@ func TestSecrets(t *testing.T) {
 				if len(m.Rcpts) == 1 && m.Rcpts[0] == operator {
 					notes++
 					checkNoPassword(t, "the operator's failure notice", string(m.Data))
+					checkNoPassword(t, "the operator's failure notice as read", mailText(t, m.Data))
 					if !strings.Contains(string(m.Data), "failed") {
 						t.Errorf("the operator's notice does not say the run failed:\n%s", m.Data)
 					}
