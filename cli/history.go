@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kpireport/kpireport/jobs"
+	"github.com/kpireport/kpireport/ledger"
 )
 
 var historyCmd = &command{
@@ -20,7 +21,9 @@ Lists the runs recorded in the ledger ([state]), newest first: job, period, trig
 attempt, status, start time in the report's zone, duration and error; then the files
 those runs wrote: run, file name, size and the first 12 hex digits of its SHA-256 (the
 ledger keeps the whole path and hash); then the deliveries of those jobs and periods:
-recipient, status, attempts, sent time and the last error.`,
+recipient, status, attempts, sent time, the short SHA-256 of each attachment that
+recipient got (in the order attached; the same as the FILE table's when it got the
+files that run rendered) and the last error.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		jobName := fs.String("job", "", "only this job")
@@ -57,7 +60,7 @@ recipient, status, attempts, sent time and the last error.`,
 			}
 			rows := [][]string{{"RUN", "JOB", "PERIOD", "TRIGGER", "ATTEMPT", "STATUS", "STARTED", "DURATION", "ERROR"}}
 			files := [][]string{{"RUN", "FILE", "SIZE", "SHA-256"}}
-			deliveries := [][]string{{"JOB", "PERIOD", "KIND", "RECIPIENT", "STATUS", "ATTEMPTS", "SENT", "LAST ERROR"}}
+			deliveries := [][]string{{"JOB", "PERIOD", "KIND", "RECIPIENT", "STATUS", "ATTEMPTS", "SENT", "SHA-256", "LAST ERROR"}}
 			shown := map[string]bool{}
 			for _, r := range runs {
 				dur := ""
@@ -80,7 +83,7 @@ recipient, status, attempts, sent time and the last error.`,
 				}
 				for _, d := range ds {
 					deliveries = append(deliveries, []string{d.Job, d.Period, d.Kind, d.Recipient,
-						string(d.Status), fmt.Sprint(d.Attempts), stamp(d.SentAt), oneLine(d.LastError)})
+						string(d.Status), fmt.Sprint(d.Attempts), stamp(d.SentAt), sentHashes(d.Files), oneLine(d.LastError)})
 				}
 			}
 			// The runs, then their files and the deliveries when there are any, a blank
@@ -152,6 +155,17 @@ func shortHash(sum string) string {
 		return sum[:12]
 	}
 	return sum
+}
+
+// sentHashes is the short SHA-256 of each attachment a recipient got, in the
+// order attached, comma-separated: the same hashes as the run's FILE table when
+// the recipient got the files that run rendered.
+func sentHashes(files []ledger.SentFile) string {
+	sums := make([]string, len(files))
+	for i, f := range files {
+		sums[i] = shortHash(f.SHA256)
+	}
+	return strings.Join(sums, ",")
 }
 
 // oneLine keeps a table cell on one line: an error joined from several reads "a; b".

@@ -35,7 +35,8 @@ recipients = ["directie@example.nl"]
 `
 
 // TestHistory checks the tables of `kpireport history` against a golden file: the
-// runs, the files they wrote (base name, size, short SHA-256) and the deliveries.
+// runs, the files they wrote (base name, size, short SHA-256) and the deliveries with
+// the short SHA-256 of what each recipient got.
 func TestHistory(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "kpireport.toml")
@@ -64,7 +65,10 @@ func TestHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.MarkAttempt(ctx, d.ID, ledger.DeliverySent, "", now); err != nil {
+	if err := l.RecordAttempt(ctx, ledger.Attempt{ID: d.ID, Status: ledger.DeliverySent, At: now, Files: []ledger.SentFile{
+		{Name: "monthly-2026-10.xlsx", SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+		{Name: "monthly-2026-10.pdf", SHA256: "cf10c512fca7e964d4a39338f9f7c6c761ac9c65bb76ee827dc8907a35e9661c"},
+	}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.FinishRun(ctx, ok.ID, ledger.RunSucceeded, "", []ledger.Artifact{

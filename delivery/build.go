@@ -81,20 +81,24 @@ func buildMsg(m *Message, rcpt, messageID string, date time.Time, maxAttachmentB
 
 	var total int64
 	for i, a := range m.Attachments {
-		// Read the file here: go-mail's AttachFile skips a missing file
-		// silently, and a report mail without its report is worse than none.
-		fi, err := os.Stat(a.Path)
-		if err != nil {
-			return nil, fmt.Errorf("%w: attachments[%d]: %w", ErrInvalidMessage, i, err)
-		}
-		total += fi.Size()
-		if maxAttachmentBytes > 0 && total > maxAttachmentBytes {
+		data := a.Data
+		if data == nil {
+			// Read the file here: go-mail's AttachFile skips a missing file
+			// silently, and a report mail without its report is worse than none.
+			fi, err := os.Stat(a.Path)
+			if err != nil {
+				return nil, fmt.Errorf("%w: attachments[%d]: %w", ErrInvalidMessage, i, err)
+			}
+			if total += fi.Size(); maxAttachmentBytes > 0 && total > maxAttachmentBytes {
+				return nil, fmt.Errorf("%w: attachments[%d] %s brings the total to %d bytes, over the limit of %d",
+					ErrAttachmentTooLarge, i, a.Path, total, maxAttachmentBytes)
+			}
+			if data, err = os.ReadFile(a.Path); err != nil {
+				return nil, fmt.Errorf("%w: attachments[%d]: %w", ErrInvalidMessage, i, err)
+			}
+		} else if total += int64(len(data)); maxAttachmentBytes > 0 && total > maxAttachmentBytes {
 			return nil, fmt.Errorf("%w: attachments[%d] %s brings the total to %d bytes, over the limit of %d",
-				ErrAttachmentTooLarge, i, a.Path, total, maxAttachmentBytes)
-		}
-		data, err := os.ReadFile(a.Path)
-		if err != nil {
-			return nil, fmt.Errorf("%w: attachments[%d]: %w", ErrInvalidMessage, i, err)
+				ErrAttachmentTooLarge, i, attachmentName(a), total, maxAttachmentBytes)
 		}
 		name, ctype := attachmentName(a), attachmentType(a)
 		msg.AttachReadSeeker(name, bytes.NewReader(data), gomail.WithFileContentType(gomail.ContentType(ctype)))

@@ -137,6 +137,12 @@ func (d *Deliverer) Deliver(ctx context.Context, runID int64, m *Message, resend
 	if err != nil {
 		return rep, wrap(err)
 	}
+	// Every recipient gets the bytes read here, and the ledger records their
+	// hashes: a file rewritten during the send changes nothing.
+	m, files, err := m.withAttachmentData()
+	if err != nil {
+		return rep, wrap(err)
+	}
 	log := d.logger().With("job", m.Job, "period", m.Period, "run", runID)
 
 	var todo []pending
@@ -162,7 +168,7 @@ func (d *Deliverer) Deliver(ctx context.Context, runID int64, m *Message, resend
 		todo = append(todo, pending{Delivery: row, kind: r.kind})
 	}
 	total := len(todo) + len(rep.Skipped)
-	if err := d.sendAll(ctx, log, m, todo, rep); err != nil {
+	if err := d.sendAll(ctx, log, m, files, todo, rep); err != nil {
 		return rep, wrap(err)
 	}
 	if len(rep.Failed) > 0 {
@@ -214,7 +220,7 @@ type pending struct {
 // sendAll is the retry loop: one round tries every pending recipient once,
 // records each attempt, and keeps the temporary failures for the next round
 // after a backoff. It returns an error only when the ledger fails.
-func (d *Deliverer) sendAll(ctx context.Context, log *slog.Logger, m *Message, todo []pending, rep *Report) error {
+func (d *Deliverer) sendAll(ctx context.Context, log *slog.Logger, m *Message, files []ledger.SentFile, todo []pending, rep *Report) error {
 	policy := d.Policy.withDefaults()
 	clock := d.clock()
 	// Attempts are recorded even when ctx ends: the ledger must know what
@@ -242,7 +248,7 @@ func (d *Deliverer) sendAll(ctx context.Context, log *slog.Logger, m *Message, t
 			if err != nil {
 				errMsg = err.Error()
 			}
-			if lerr := d.Ledger.MarkAttempt(record, p.ID, status, errMsg, clock.Now()); lerr != nil {
+			if lerr := d.Ledger.RecordAttempt(record, ledger.Attempt{ID: p.ID, Status: status, Error: errMsg, At: clock.Now(), Files: files}); lerr != nil {
 				log.Error("cannot record attempt", "rcpt", p.Recipient, "status", string(status), "err", lerr)
 				return lerr
 			}

@@ -11,13 +11,16 @@ import (
 	"github.com/kpireport/kpireport/ledger"
 )
 
-// Attachment is a file to attach. Name defaults to the file's base name and
-// ContentType to the one its extension implies (else
-// application/octet-stream).
+// Attachment is a file to attach. Data, when set, is what is attached, and
+// Path only names it; else the file at Path is read once per Deliver call, so
+// that every recipient gets the same bytes even if the file changes during
+// the send. Name defaults to the base name of Path and ContentType to the one
+// its extension implies (else application/octet-stream).
 type Attachment struct {
 	Path        string
 	Name        string
 	ContentType string
+	Data        []byte
 }
 
 // Message is one report mail for one job and period. Each recipient gets
@@ -94,6 +97,9 @@ func (m *Message) validate() (domain string, err error) {
 		errs = append(errs, "no body")
 	}
 	for i, a := range m.Attachments {
+		if a.Data != nil {
+			continue
+		}
 		fi, err := os.Stat(a.Path)
 		switch {
 		case err != nil:
@@ -131,4 +137,25 @@ func ResendMessageID(job, period, rcpt, domain string, n int) string {
 func messageID(key, domain string) string {
 	sum := sha256.Sum256([]byte(key))
 	return "<" + hex.EncodeToString(sum[:])[:32] + "@" + domain + ">"
+}
+
+// withAttachmentData returns a copy of m whose attachments all hold their
+// bytes (files are read now, once), and the name and SHA-256 of each.
+func (m *Message) withAttachmentData() (*Message, []ledger.SentFile, error) {
+	c := *m
+	c.Attachments = make([]Attachment, len(m.Attachments))
+	files := make([]ledger.SentFile, len(m.Attachments))
+	for i, a := range m.Attachments {
+		if a.Data == nil {
+			data, err := os.ReadFile(a.Path)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%w: attachments[%d]: %w", ErrInvalidMessage, i, err)
+			}
+			a.Data = data
+		}
+		sum := sha256.Sum256(a.Data)
+		c.Attachments[i] = a
+		files[i] = ledger.SentFile{Name: attachmentName(a), SHA256: hex.EncodeToString(sum[:])}
+	}
+	return &c, files, nil
 }

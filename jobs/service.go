@@ -490,7 +490,9 @@ func (s *Service) message(job *config.Job, rep *kpi.Report, files []reports.File
 	atts := make([]delivery.Attachment, len(files))
 	for i, f := range files {
 		names[i] = filepath.Base(f.Path)
-		atts[i] = delivery.Attachment{Path: f.Path, Name: names[i], ContentType: contentTypes[f.Format]}
+		// The bytes rendered by this run: a file rewritten meanwhile (another
+		// generate of the period) must not reach some recipients.
+		atts[i] = delivery.Attachment{Path: f.Path, Name: names[i], ContentType: contentTypes[f.Format], Data: f.Data}
 	}
 	mail, err := email.Compose(rep, job.Subject, c.Report.TemplateDir, names)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -51,9 +52,45 @@ type Delivery struct {
 	LastError string
 	SentAt    time.Time // zero until sent
 	UpdatedAt time.Time
+	// Files are the attachments the recipient got, with their SHA-256, as
+	// recorded when it was marked sent; nil before, and for a mail without
+	// attachments.
+	Files []SentFile
 }
 
-const deliveryColumns = `id, run_id, job, period, recipient, kind, message_id, status, attempts, resends, last_error, sent_at, updated_at`
+// SentFile is one attachment a recipient got: its name and the SHA-256 (hex)
+// of its bytes.
+type SentFile struct {
+	Name   string
+	SHA256 string
+}
+
+// formatFiles stores files as sha256sum does: one "hex  name" line each.
+func formatFiles(files []SentFile) string {
+	var b strings.Builder
+	for i, f := range files {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(f.SHA256 + "  " + strings.ReplaceAll(f.Name, "\n", " "))
+	}
+	return b.String()
+}
+
+// parseFiles reads what formatFiles stored.
+func parseFiles(s string) []SentFile {
+	if s == "" {
+		return nil
+	}
+	var files []SentFile
+	for _, line := range strings.Split(s, "\n") {
+		sum, name, _ := strings.Cut(line, "  ")
+		files = append(files, SentFile{Name: name, SHA256: sum})
+	}
+	return files
+}
+
+const deliveryColumns = `id, run_id, job, period, recipient, kind, message_id, status, attempts, resends, last_error, sent_at, updated_at, files`
 
 // QueueDelivery returns the delivery row of (job, period, recipient),
 // inserting it as queued with messageID if there is none. An existing row
@@ -97,18 +134,34 @@ WHERE job = ? AND period = ? AND recipient = ?`), job, period, recipient))
 	return d, nil
 }
 
+// Attempt is the outcome of one attempt at a delivery.
+type Attempt struct {
+	ID     int64 // the delivery
+	Status DeliveryStatus
+	Error  string     // the last error; "" for sent
+	At     time.Time  // when the attempt ended
+	Files  []SentFile // for sent: the attachments the recipient got
+}
+
 // MarkAttempt records one attempt at delivery id that ended at at with
 // status: attempts is incremented, errMsg kept as the last error, and
 // sent_at set when status is sent. A sent delivery cannot be marked again
 // (ErrAlreadySent) until ResetDelivery.
 func (l *Ledger) MarkAttempt(ctx context.Context, id int64, status DeliveryStatus, errMsg string, at time.Time) error {
+	return l.RecordAttempt(ctx, Attempt{ID: id, Status: status, Error: errMsg, At: at})
+}
+
+// RecordAttempt is MarkAttempt that also records, for a sent delivery, the
+// attachments the recipient got (a.Files).
+func (l *Ledger) RecordAttempt(ctx context.Context, a Attempt) error {
+	id, status := a.ID, a.Status
 	wrap := func(err error) error { return fmt.Errorf("ledger: mark delivery %d %s: %w", id, status, err) }
 	if !status.Valid() || status == DeliveryQueued {
 		return wrap(fmt.Errorf("%w: attempt status %q", ErrInvalidValue, status))
 	}
-	sentAt := ""
+	sentAt, files := "", ""
 	if status == DeliverySent {
-		sentAt = formatTime(at)
+		sentAt, files = formatTime(a.At), formatFiles(a.Files)
 	}
 	err := l.inTx(ctx, func(tx *sql.Tx) error {
 		if err := l.requireStatus(ctx, tx, id, func(s DeliveryStatus) error {
@@ -120,8 +173,8 @@ func (l *Ledger) MarkAttempt(ctx context.Context, id int64, status DeliveryStatu
 			return err
 		}
 		_, err := tx.ExecContext(ctx, l.q(`UPDATE deliveries
-SET status = ?, attempts = attempts + 1, last_error = ?, sent_at = ?, updated_at = ? WHERE id = ?`),
-			string(status), errMsg, sentAt, formatTime(at), id)
+SET status = ?, attempts = attempts + 1, last_error = ?, sent_at = ?, updated_at = ?, files = ? WHERE id = ?`),
+			string(status), a.Error, sentAt, formatTime(a.At), files, id)
 		return err
 	})
 	if err != nil {
@@ -209,12 +262,14 @@ func scanDelivery(s rowScanner) (Delivery, error) {
 		d               Delivery
 		status          string
 		sent, updated   string
+		files           string
 		sentErr, updErr error
 	)
 	if err := s.Scan(&d.ID, &d.RunID, &d.Job, &d.Period, &d.Recipient, &d.Kind, &d.MessageID,
-		&status, &d.Attempts, &d.Resends, &d.LastError, &sent, &updated); err != nil {
+		&status, &d.Attempts, &d.Resends, &d.LastError, &sent, &updated, &files); err != nil {
 		return Delivery{}, err
 	}
+	d.Files = parseFiles(files)
 	d.Status = DeliveryStatus(status)
 	d.SentAt, sentErr = parseTime(sent)
 	d.UpdatedAt, updErr = parseTime(updated)

@@ -262,3 +262,43 @@ func testPendingSurvivesReopen(t *testing.T, b backend) {
 		t.Errorf("Pending after reopen (-want +got):\n%s", diff)
 	}
 }
+
+// A sent delivery keeps the attachments the recipient got with their SHA-256; a
+// failed attempt records none.
+func TestRecordAttemptFiles(t *testing.T) {
+	forEachBackend(t, testRecordAttemptFiles)
+}
+
+func testRecordAttemptFiles(t *testing.T, b backend) {
+	ctx := t.Context()
+	l := openTest(t, b, "")
+	run := newRun(l)(t)
+	files := []SentFile{
+		{Name: "monthly-2026-10.xlsx", SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+		{Name: "maand rapport 2026-10.pdf", SHA256: "cf10c512fca7e964d4a39338f9f7c6c761ac9c65bb76ee827dc8907a35e9661c"},
+	}
+	at := time.Date(2026, 11, 1, 7, 0, 0, 0, time.UTC)
+	for _, rcpt := range []string{"a@example.com", "b@example.com"} {
+		d, err := l.QueueDelivery(ctx, run, "monthly", "2026-10", rcpt, KindTo, "<id-"+rcpt+">")
+		if err != nil {
+			t.Fatal(err)
+		}
+		status := DeliverySent
+		if rcpt == "b@example.com" {
+			status = DeliveryFailedTemp
+		}
+		if err := l.RecordAttempt(ctx, Attempt{ID: d.ID, Status: status, Error: "", At: at, Files: files}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds, err := l.Deliveries(ctx, "monthly", "2026-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(files, ds[0].Files); diff != "" {
+		t.Errorf("files of the sent delivery (-want +got):\n%s", diff)
+	}
+	if ds[1].Files != nil {
+		t.Errorf("files of a failed attempt = %v, want none", ds[1].Files)
+	}
+}

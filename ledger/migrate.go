@@ -76,6 +76,11 @@ CREATE TABLE claims (
 	// resend carries a Message-ID of its own.
 	`
 ALTER TABLE deliveries ADD COLUMN resends INTEGER NOT NULL DEFAULT 0;
+`, // 5: the attachments each recipient got, with their SHA-256 ("hex  name"
+	// lines, as sha256sum writes them), so that what went out is on record
+	// per recipient.
+	`
+ALTER TABLE deliveries ADD COLUMN files TEXT NOT NULL DEFAULT '';
 `,
 }
 
@@ -145,6 +150,9 @@ CREATE TABLE claims (
 	// 4
 	`
 ALTER TABLE deliveries ADD COLUMN resends INTEGER NOT NULL DEFAULT 0;
+`, // 5
+	`
+ALTER TABLE deliveries ADD COLUMN files TEXT NOT NULL DEFAULT '';
 `,
 }
 

@@ -5,6 +5,7 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -47,6 +48,9 @@ type File struct {
 	Path   string
 	Bytes  int64
 	SHA256 string // hex
+	// Data are the bytes rendered, as written to Path: a mail attaches these, not
+	// what is at Path by the time it goes out (another run may have rewritten it).
+	Data []byte
 }
 
 // Generate renders rep in every format of opt into opt.Dir. It renders all files to
@@ -131,7 +135,8 @@ func writeTemp(dir, name string, render func(io.Writer) error) (string, File, er
 		return "", File{}, err
 	}
 	h := sha256.New()
-	w := &countWriter{w: io.MultiWriter(f, h)}
+	var data bytes.Buffer
+	w := &countWriter{w: io.MultiWriter(f, h, &data)}
 	err = render(w)
 	if err == nil {
 		err = f.Sync()
@@ -139,7 +144,7 @@ func writeTemp(dir, name string, render func(io.Writer) error) (string, File, er
 	if err = errors.Join(err, f.Chmod(0o644), f.Close()); err != nil {
 		return f.Name(), File{}, err
 	}
-	return f.Name(), File{Path: filepath.Join(dir, name), Bytes: w.n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return f.Name(), File{Path: filepath.Join(dir, name), Bytes: w.n, SHA256: hex.EncodeToString(h.Sum(nil)), Data: data.Bytes()}, nil
 }
 
 // countWriter counts the bytes written through it.
