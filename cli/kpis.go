@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/kpireport/kpireport/jobs"
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/locale"
+	"github.com/kpireport/kpireport/reports"
 )
 
 var kpisCmd = &command{
@@ -52,19 +54,23 @@ With --explain a postgres or mysql source prints the SQL it runs for the period
 				_, err = io.WriteString(e.stdout, strings.Join(stmts, "\n\n")+"\n")
 				return err
 			}
+			labels, err := reports.LoadLabels(runner.Config.Report.TemplateDir)
+			if err != nil {
+				return err
+			}
 			rep, err := runner.Compute(ctx, job, p)
 			if err != nil {
 				return err
 			}
 			if *format == "json" {
-				b, err := rep.MarshalJSON()
+				b, err := rep.JSON(func(r kpi.Reason) string { return labels.Reason(rep.Lang, r) })
 				if err != nil {
 					return fmt.Errorf("encode json: %w", err)
 				}
 				_, err = e.stdout.Write(b)
 				return err
 			}
-			return printTable(e.stdout, rep)
+			return printTable(e.stdout, rep, labels)
 		}
 	},
 }
@@ -92,25 +98,19 @@ func loadJob(e *env, cfgPath, name string) (*jobs.Runner, *config.Job, error) {
 	return &jobs.Runner{Config: cfg, Logger: e.logger()}, job, nil
 }
 
-var tableHeader = map[string][]string{
-	"en": {"KPI", "Value", "Previous", "Change", "Year ago", "Target", "Status"},
-	"nl": {"KPI", "Waarde", "Vorige", "Verandering", "Jaar eerder", "Doel", "Status"},
-}
+// tableColumns are the labels of the table's columns.
+var tableColumns = []string{"col_kpi", "col_value", "col_previous", "col_change", "col_year_ago", "col_target", "col_status"}
 
-var statusText = map[string]map[kpi.Status]string{
-	"en": {kpi.StatusMet: "met", kpi.StatusNear: "near", kpi.StatusMissed: "missed", kpi.StatusNone: "-"},
-	"nl": {kpi.StatusMet: "behaald", kpi.StatusNear: "bijna", kpi.StatusMissed: "gemist", kpi.StatusNone: "-"},
-}
-
-// printTable prints the report as an aligned table with the n/a reasons below it.
-func printTable(w io.Writer, rep *kpi.Report) error {
+// printTable prints the report as an aligned table with the n/a reasons below it, in
+// the words of labels, the text catalogue the PDF, the workbook and the mail use.
+func printTable(w io.Writer, rep *kpi.Report, labels *reports.Labels) error {
 	f := locale.New(rep.Lang, rep.Currency)
 	last := rep.End.AddDate(0, 0, -1)
 	fmt.Fprintf(w, "%s · %s · %s (%s – %s, %s)\n\n", rep.Company, rep.Job, f.Period(rep.Period),
 		f.Date(rep.Start), f.Date(last), rep.Location)
-	header := tableHeader[rep.Lang]
-	if header == nil {
-		header = tableHeader["en"]
+	header := make([]string, len(tableColumns))
+	for i, key := range tableColumns {
+		header[i] = labels.Text(rep.Lang, key)
 	}
 	rows := [][]string{header}
 	var notes []string
@@ -126,20 +126,16 @@ func printTable(w io.Writer, rep *kpi.Report) error {
 		rows = append(rows, []string{name,
 			f.Value(k.Value, k.Def.Unit), f.Value(k.Previous, k.Def.Unit),
 			f.Change(k.Change, k.Def.Unit), f.Value(k.YearAgo, k.Def.Unit), target,
-			statusText[f.Lang][k.Status]})
+			cmp.Or(labels.Status(rep.Lang, k.Status), "-")})
 		if !k.Value.OK() {
-			notes = append(notes, fmt.Sprintf("%s: %s", name, k.Value.Reason.Text(rep.Lang)))
+			notes = append(notes, fmt.Sprintf("%s: %s", name, labels.Reason(rep.Lang, k.Value.Reason)))
 		}
 	}
 	if err := writeAligned(w, rows); err != nil {
 		return err
 	}
 	if len(notes) > 0 {
-		title := "n/a:"
-		if rep.Lang == "nl" {
-			title = "n.v.t.:"
-		}
-		fmt.Fprintf(w, "\n%s\n  %s\n", title, strings.Join(notes, "\n  "))
+		fmt.Fprintf(w, "\n%s:\n  %s\n", f.NA(), strings.Join(notes, "\n  "))
 	}
 	return nil
 }

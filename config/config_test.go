@@ -164,7 +164,7 @@ func TestDefaults(t *testing.T) {
 		Jobs: []Job{
 			{
 				Name: "monthly", Period: "month", Schedule: "0 7 1 * *", Formats: []string{"xlsx", "pdf"}, Filename: "{{job}}-{{period}}",
-				Subject: "{{.Company}}: {{.Title}} {{.Period}}", Timeout: Duration{15 * time.Minute}, CatchUp: "latest", CatchUpMax: 12,
+				Subject: "{{.Company}}: {{.Title}} {{.Label}}", Timeout: Duration{15 * time.Minute}, CatchUp: "latest", CatchUpMax: 12,
 			},
 		},
 	}

@@ -120,7 +120,7 @@ func TestDeliveryProblems(t *testing.T) {
 		{name: "cc also in bcc", add: "cc = [\"a@example.nl\"]\nbcc = [\"a@example.nl\"]", key: "jobs[monthly].bcc[0]", message: "is already in jobs[monthly].cc[0]"},
 
 		// jobs: subject
-		{name: "empty subject", add: `subject = ""`, key: "jobs[monthly].subject", message: "is empty; leave it out for \"{{.Company}}: {{.Title}} {{.Period}}\""},
+		{name: "empty subject", add: `subject = ""`, key: "jobs[monthly].subject", message: "is empty; leave it out for \"{{.Company}}: {{.Title}} {{.Label}}\""},
 		{name: "subject unknown field", add: `subject = "{{.Company}}: {{.Titel}}"`, key: "jobs[monthly].subject", message: "can't evaluate field Titel"},
 		{name: "subject unclosed action", add: `subject = "{{.Company"`, key: "jobs[monthly].subject", message: "is not a template"},
 		{name: "subject unknown function", add: `subject = "{{.Period | upper}}"`, key: "jobs[monthly].subject", message: `function "upper" not defined`},
@@ -312,10 +312,10 @@ func TestParseSubject(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	if err := tmpl.Execute(&b, SubjectData{Company: "Voorbeeld B.V.", Title: "KPI-rapport", Period: "2026-10"}); err != nil {
+	if err := tmpl.Execute(&b, SubjectData{Company: "Voorbeeld B.V.", Title: "KPI-rapport", Period: "2026-10", Label: "oktober 2026"}); err != nil {
 		t.Fatal(err)
 	}
-	if b.String() != "Voorbeeld B.V.: KPI-rapport 2026-10" {
+	if b.String() != "Voorbeeld B.V.: KPI-rapport oktober 2026" {
 		t.Errorf("subject = %q", b.String())
 	}
 	// missingkey=error: executed on a map, a missing key fails.

@@ -91,5 +91,5 @@ func ExampleParseSubject() {
 	}
 	t.Execute(os.Stdout, config.SubjectData{Company: "Voorbeeld B.V.", Job: "monthly", Title: "KPI-rapport", Period: "2026-10", Label: "oktober 2026"})
 	fmt.Println()
-	// Output: Voorbeeld B.V.: KPI-rapport 2026-10
+	// Output: Voorbeeld B.V.: KPI-rapport oktober 2026
 }

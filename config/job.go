@@ -13,7 +13,7 @@ import (
 
 // Defaults of a job's delivery settings.
 const (
-	DefaultSubject    = "{{.Company}}: {{.Title}} {{.Period}}"
+	DefaultSubject    = "{{.Company}}: {{.Title}} {{.Label}}"
 	DefaultJobTimeout = 15 * time.Minute
 	DefaultCatchUp    = "latest"
 	DefaultCatchUpMax = 12

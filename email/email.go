@@ -17,7 +17,7 @@ import (
 	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/locale"
-	"github.com/kpireport/kpireport/period"
+	"github.com/kpireport/kpireport/reports"
 	"github.com/kpireport/kpireport/templates"
 )
 
@@ -34,22 +34,6 @@ type Mail struct {
 	Text    string
 }
 
-// Titles are the report titles per period kind and language.
-var titles = map[period.Kind][2]string{ // en, nl
-	period.Month:   {"Monthly sales report", "Maandelijks verkooprapport"},
-	period.Week:    {"Weekly sales report", "Wekelijks verkooprapport"},
-	period.Quarter: {"Quarterly sales report", "Kwartaalrapport verkoop"},
-}
-
-// Title returns the report title of kind k in lang.
-func Title(k period.Kind, lang string) string {
-	t := titles[k]
-	if lang == "nl" {
-		return t[1]
-	}
-	return t[0]
-}
-
 // Row is one KPI line of the mail.
 type Row struct {
 	Name, Value, Change string
@@ -58,19 +42,29 @@ type Row struct {
 	Arrow, ArrowColor   string // ▲/▼ and green/red by the KPI's better-direction
 }
 
-// Data is what the body templates are executed with.
+// Data is what the body templates are executed with. Labels holds every label of the
+// text catalogue (templates/labels.toml, or report.template_dir's) in the report's
+// language, as {{.Labels.col_value}}; GeneratedText is its "generated" label filled in.
 type Data struct {
 	Lang, Company, Title, Period, Label, Intro, Generated string
+	GeneratedText                                         string
+	Labels                                                map[string]string
 	Rows                                                  []Row
 	Notes                                                 []string
 	Attachments                                           []string
 }
 
 // Compose builds the mail of rep for a job whose subject template is subject (""
-// for the default), with templateDir overriding the built-in body templates.
-func Compose(rep *kpi.Report, subject, templateDir string, attachments []string) (*Mail, error) {
+// for the default), with templateDir overriding the built-in body templates. tmpl is
+// the job's report template: the mail's title is its title and its words come from
+// its labels, as in the PDF and the workbook.
+func Compose(rep *kpi.Report, tmpl *reports.Template, subject, templateDir string, attachments []string) (*Mail, error) {
 	f := locale.New(rep.Lang, rep.Currency)
-	title := Title(rep.Period.Kind, rep.Lang)
+	title, err := tmpl.Title(rep)
+	if err != nil {
+		return nil, fmt.Errorf("mail title: %w", err)
+	}
+	labels := tmpl.Labels()
 	if subject == "" {
 		subject = config.DefaultSubject
 	}
@@ -84,23 +78,29 @@ func Compose(rep *kpi.Report, subject, templateDir string, attachments []string)
 	}); err != nil {
 		return nil, fmt.Errorf("subject template: %w", err)
 	}
+	generated := rep.GeneratedAt
+	if rep.Location != nil {
+		generated = generated.In(rep.Location)
+	}
 	d := Data{
 		Lang: rep.Lang, Company: rep.Company, Title: title, Period: f.Period(rep.Period),
-		Label: rep.Period.Label(), Generated: f.DateTime(rep.GeneratedAt), Attachments: attachments,
+		Label: rep.Period.Label(), Generated: f.DateTime(generated), Attachments: attachments,
+		GeneratedText: labels.Text(rep.Lang, "generated", "time", f.DateTime(generated)),
+		Labels:        labels.All(rep.Lang),
 	}
 	if rev, ok := rep.KPI(kpi.IDRevenue); ok {
-		d.Intro = intro(f, rep, rev)
+		d.Intro = intro(f, labels, rep, rev)
 	}
 	for _, id := range Headline {
 		k, ok := rep.KPI(id)
 		if !ok {
 			continue
 		}
-		d.Rows = append(d.Rows, row(f, rep.Lang, k))
+		d.Rows = append(d.Rows, row(f, labels, k))
 	}
 	for _, k := range rep.KPIs {
 		if !k.Value.OK() {
-			d.Notes = append(d.Notes, k.Def.Name(rep.Lang)+": "+k.Value.Reason.Text(rep.Lang))
+			d.Notes = append(d.Notes, k.Def.Name(rep.Lang)+": "+labels.Reason(rep.Lang, k.Value.Reason))
 		}
 	}
 	m := &Mail{Subject: oneLine(sb.String())}
@@ -113,55 +113,44 @@ func Compose(rep *kpi.Report, subject, templateDir string, attachments []string)
 	return m, nil
 }
 
-func intro(f locale.Format, rep *kpi.Report, rev kpi.Result) string {
-	val := f.Value(rev.Value, rev.Def.Unit)
-	prev := f.Period(rep.Period.Prev())
-	if rep.Lang == "nl" {
-		s := fmt.Sprintf("De verkoopopbrengst in %s was %s", f.Period(rep.Period), val)
-		if rev.ChangeRel.OK() {
-			s += fmt.Sprintf(", %s ten opzichte van %s", f.Change(kpi.Exact(rev.ChangeRel.V), kpi.Ratio), prev)
-		}
-		return s + ". Het volledige rapport zit in de bijlagen."
+// intro is the mail's first paragraph: revenue, and its relative change against the
+// previous period when there is one ("+47.1%", "-81,9 %"), in both languages.
+func intro(f locale.Format, labels *reports.Labels, rep *kpi.Report, rev kpi.Result) string {
+	if !rev.ChangeRel.OK() {
+		return labels.Text(rep.Lang, "mail_intro", "period", f.Period(rep.Period), "value", f.Value(rev.Value, rev.Def.Unit))
 	}
-	s := fmt.Sprintf("Sales revenue in %s was %s", f.Period(rep.Period), val)
-	if rev.ChangeRel.OK() {
-		s += fmt.Sprintf(", %s compared with %s", percentChange(f, rev.ChangeRel), prev)
-	}
-	return s + ". The full report is attached."
+	return labels.Text(rep.Lang, "mail_intro_change", "period", f.Period(rep.Period),
+		"value", f.Value(rev.Value, rev.Def.Unit), "change", percentChange(f, rev.ChangeRel),
+		"previous", f.Period(rep.Period.Prev()))
 }
 
-// percentChange formats a relative change with a sign: "+4.6%".
+// percentChange formats a relative change with a sign: "+4.6%", "-2,5 %"; one that
+// rounds to zero has none: "0.0%".
 func percentChange(f locale.Format, v kpi.Value) string {
 	s := f.Percent(v.V)
+	if !strings.ContainsAny(s, "123456789") {
+		return strings.TrimPrefix(s, "-")
+	}
 	if v.V.Sign() > 0 {
 		s = "+" + s
 	}
 	return s
 }
 
-var statusWords = map[kpi.Status][2]string{
-	kpi.StatusMet:    {"met", "behaald"},
-	kpi.StatusNear:   {"near", "bijna"},
-	kpi.StatusMissed: {"missed", "gemist"},
-}
-
 var statusColors = map[kpi.Status]string{
 	kpi.StatusMet: "#2f855a", kpi.StatusNear: "#b7791f", kpi.StatusMissed: "#c53030",
 }
 
-func row(f locale.Format, lang string, k kpi.Result) Row {
-	r := Row{Name: k.Def.Name(lang), Value: f.Value(k.Value, k.Def.Unit), Status: string(k.Status)}
+func row(f locale.Format, labels *reports.Labels, k kpi.Result) Row {
+	r := Row{Name: k.Def.Name(f.Lang), Value: f.Value(k.Value, k.Def.Unit), Status: string(k.Status)}
 	if k.ChangeRel.OK() && k.Def.Unit != kpi.Ratio {
 		r.Change = percentChange(f, k.ChangeRel)
 	} else if k.Change.OK() {
 		r.Change = f.Change(k.Change, k.Def.Unit)
 	}
-	if w, ok := statusWords[k.Status]; ok {
-		r.StatusText = w[0]
-		if lang == "nl" {
-			r.StatusText = w[1]
-		}
-		r.Color = statusColors[k.Status]
+	if c, ok := statusColors[k.Status]; ok {
+		r.StatusText = labels.Status(f.Lang, k.Status)
+		r.Color = c
 	}
 	if k.Change.OK() && k.Change.V.Sign() != 0 {
 		up := k.Change.V.Sign() > 0
@@ -183,9 +172,16 @@ func row(f locale.Format, lang string, k kpi.Result) Row {
 // found by `kpireport validate` rather than at a job's next run. The error names the
 // file and the line.
 func Check(templateDir string) error {
+	labels, err := reports.LoadLabels(templateDir)
+	if err != nil { // validate reports the broken labels.toml; check the mail on the built-in one
+		if labels, err = reports.LoadLabels(""); err != nil {
+			return err
+		}
+	}
 	d := Data{
 		Lang: "en", Company: "Example B.V.", Title: "Monthly sales report", Period: "October 2026",
 		Label: "2026-10", Intro: "Sales revenue in October 2026: €1,234.56.", Generated: "1 November 2026 07:00 CET",
+		GeneratedText: labels.Text("en", "generated", "time", "1 November 2026 07:00 CET"), Labels: labels.All("en"),
 		Rows: []Row{{Name: "Sales revenue", Value: "€1,234.56", Change: "+€12.34 (+1.0%)", Status: "met",
 			StatusText: "met", Color: "#1a7f37", Arrow: "▲", ArrowColor: "#1a7f37"}},
 		Notes:       []string{"Customer acquisition cost: no spend data"},

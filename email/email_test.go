@@ -47,20 +47,20 @@ func TestCompose(t *testing.T) {
 		wantHTML, wantText, notInAll []string
 	}{
 		{
-			lang: "en", wantSubject: "Acme B.V.: Monthly sales report 2026-10",
+			lang: "en", wantSubject: "Acme B.V.: Monthly sales report October 2026",
 			wantHTML: []string{"Sales revenue", "€1,234.56", "met", "October 2026", "monthly-2026-10.pdf"},
 			wantText: []string{"Sales revenue: €1,234.56", "[met]", "Customer acquisition cost: n/a"},
 		},
 		{
-			lang: "nl", subject: "{{.Company}} – {{.Title}} {{.Label}}",
-			wantSubject: "Acme B.V. – Maandelijks verkooprapport oktober 2026",
-			wantHTML:    []string{"Verkoopopbrengst", "€ 1.234,56", "behaald", "oktober 2026"},
+			lang: "nl", subject: "{{.Company}} – {{.Title}} {{.Period}}",
+			wantSubject: "Acme B.V. – Maandelijks verkooprapport 2026-10",
+			wantHTML:    []string{"Verkoopopbrengst", "€ 1.234,56", "gehaald", "oktober 2026"},
 			wantText:    []string{"Verkoopopbrengst: € 1.234,56", "Niet beschikbaar"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang, func(t *testing.T) {
-			m, err := Compose(report(t, tt.lang, "Acme B.V."), tt.subject, "", []string{"monthly-2026-10.xlsx", "monthly-2026-10.pdf"})
+			m, err := Compose(report(t, tt.lang, "Acme B.V."), builtin(t, period.Month), tt.subject, "", []string{"monthly-2026-10.xlsx", "monthly-2026-10.pdf"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +84,7 @@ func TestCompose(t *testing.T) {
 // Data never becomes markup or a header: a company name with HTML is escaped, and
 // line breaks in the subject are folded.
 func TestComposeEscapesData(t *testing.T) {
-	m, err := Compose(report(t, "en", "<b>Evil</b>\r\nBcc: victim@example.com"), "", "", nil)
+	m, err := Compose(report(t, "en", "<b>Evil</b>\r\nBcc: victim@example.com"), builtin(t, period.Month), "", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestComposeTemplateOverride(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "email.txt.tmpl"), []byte("Custom {{.Company}} {{.Period}}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m, err := Compose(report(t, "en", "Acme"), "", dir, nil)
+	m, err := Compose(report(t, "en", "Acme"), builtin(t, period.Month), "", dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestComposeTemplateOverride(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "email.txt.tmpl"), []byte("{{.Nope}}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Compose(report(t, "en", "Acme"), "", dir, nil)
+	_, err = Compose(report(t, "en", "Acme"), builtin(t, period.Month), "", dir, nil)
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "email.txt.tmpl")) || !strings.Contains(err.Error(), "Nope") {
 		t.Errorf("broken template error = %v, want the file and the field", err)
 	}

@@ -494,7 +494,11 @@ func (s *Service) message(job *config.Job, rep *kpi.Report, files []reports.File
 		// generate of the period) must not reach some recipients.
 		atts[i] = delivery.Attachment{Path: f.Path, Name: names[i], ContentType: contentTypes[f.Format], Data: f.Data}
 	}
-	mail, err := email.Compose(rep, job.Subject, c.Report.TemplateDir, names)
+	tmpl, err := reports.LoadTemplate(c.Report.TemplateDir, job.Template, rep.Period.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("compose mail: %w", err)
+	}
+	mail, err := email.Compose(rep, tmpl, job.Subject, c.Report.TemplateDir, names)
 	if err != nil {
 		return nil, fmt.Errorf("compose mail: %w", err)
 	}

@@ -10,10 +10,15 @@ import (
 	"github.com/kpireport/kpireport/money"
 )
 
-// MarshalJSON encodes the report in the documented JSON shape of `kpireport kpis
-// --format json`. Money is a number with its exact decimal digits (rounded to 4 fraction
-// digits where a quotient has more), ratios are fractions, n/a is null with a reason.
-func (r *Report) MarshalJSON() ([]byte, error) {
+// MarshalJSON encodes the report as JSON does, with each n/a reason as its code
+// ("no_spend_data"); `kpireport kpis --format json` uses JSON with the reason's text.
+func (r *Report) MarshalJSON() ([]byte, error) { return r.JSON(nil) }
+
+// JSON encodes the report in the documented JSON shape of `kpireport kpis --format
+// json`. Money is a number with its exact decimal digits (rounded to 4 fraction digits
+// where a quotient has more), ratios are fractions, n/a is null with a reason: the
+// text reasonText gives it (from the text catalogue), its code when reasonText is nil.
+func (r *Report) JSON(reasonText func(Reason) string) ([]byte, error) {
 	type point struct {
 		Period string          `json:"period"`
 		Value  json.RawMessage `json:"value"`
@@ -59,7 +64,10 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 			Status:   k.Status,
 		}
 		if !k.Value.OK() {
-			kj.Reason = k.Value.Reason.Text(r.Lang)
+			kj.Reason = string(k.Value.Reason)
+			if reasonText != nil {
+				kj.Reason = reasonText(k.Value.Reason)
+			}
 		}
 		if k.Target != nil {
 			kj.Target = number(Exact(k.Target), k.Def.Unit)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/reports"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -34,6 +35,31 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// reasonText returns the reasons' texts in lang from the built-in text catalogue, as
+// `kpireport kpis --format json` prints them.
+func reasonText(t *testing.T, lang string) func(kpi.Reason) string {
+	t.Helper()
+	l, err := reports.LoadLabels("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(r kpi.Reason) string { return l.Reason(lang, r) }
+}
+
+// TestMarshalJSONCodes checks that encoding/json gives each reason as its code.
+func TestMarshalJSONCodes(t *testing.T) {
+	ds := october
+	ds.has.Calls = false
+	r := ds.report(t, "2026-10", kpi.Options{})
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(`"reason":"no_calls_data"`)) {
+		t.Errorf("no reason code in %s", b)
+	}
+}
+
 func TestMarshalJSONGolden(t *testing.T) {
 	for _, lang := range []string{"en", "nl"} {
 		t.Run(lang, func(t *testing.T) {
@@ -41,10 +67,11 @@ func TestMarshalJSONGolden(t *testing.T) {
 			ds.has.Calls = false // so that one KPI shows null with its reason
 			r := ds.report(t, "2026-10", kpi.Options{Targets: octoberTargets})
 			r.Job, r.Lang = "monthly-sales", lang
-			got, err := json.Marshal(r)
+			got, err := r.JSON(reasonText(t, lang))
 			if err != nil {
 				t.Fatal(err)
 			}
+			got = bytes.TrimSpace(got)
 			var indented bytes.Buffer
 			if err := json.Indent(&indented, got, "", "  "); err != nil {
 				t.Fatal(err)
@@ -64,7 +91,7 @@ func TestMarshalJSONShape(t *testing.T) {
 	ds.has.Calls = false // sales_calls n/a
 	r := ds.report(t, "2026-10", kpi.Options{Targets: octoberTargets})
 	r.Job, r.Lang = "monthly-sales", "en"
-	b, err := json.Marshal(r)
+	b, err := r.JSON(reasonText(t, "en"))
 	if err != nil {
 		t.Fatal(err)
 	}

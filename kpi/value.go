@@ -28,7 +28,8 @@ func (v Value) Float64() float64 {
 	return f
 }
 
-// Reason is why a value is n/a: a stable key with a text in each report language.
+// Reason is why a value is n/a: a stable code. Its text in each report language is in
+// the text catalogue (templates/labels.toml), not in the domain.
 type Reason string
 
 // The reasons a KPI can be n/a.
@@ -55,35 +56,11 @@ const (
 	NoPrevious          Reason = "no_previous_value"
 )
 
-var reasonText = map[Reason][2]string{ // en, nl
-	NoLeadsData:         {"no leads data", "geen leadsgegevens"},
-	NoDealsData:         {"no deals data", "geen dealgegevens"},
-	NoSpendData:         {"no spend data", "geen kostengegevens (spend)"},
-	NoCallsData:         {"no calls data", "geen gespreksgegevens"},
-	NoCostColumn:        {"the orders have no cost column", "de orders hebben geen kolom cost"},
-	NoNewCustomers:      {"no new customers in the period", "geen nieuwe klanten in de periode"},
-	NoWonDeals:          {"no deals won in the period", "geen gewonnen deals in de periode"},
-	NoCycleDays:         {"the won deals took 0 days in total", "de gewonnen deals duurden samen 0 dagen"},
-	NoPreviousRevenue:   {"revenue of the previous period is not positive", "opbrengst van de vorige periode is niet positief"},
-	NoSales:             {"no sales in the period", "geen verkopen in de periode"},
-	NoBuyers:            {"no buying customers in the period", "geen kopende klanten in de periode"},
-	NoStartCustomers:    {"no customers at the start of the period", "geen klanten aan het begin van de periode"},
-	RevenueNotPositive:  {"revenue is not positive", "opbrengst is niet positief"},
-	NoLeadsCreated:      {"no leads created in the period", "geen leads aangemaakt in de periode"},
-	NoTTMSales:          {"no sales in the trailing twelve months", "geen verkopen in de afgelopen twaalf maanden"},
-	NoLifespan:          {"no churn in the trailing twelve months and no kpi.clv_lifespan_years configured", "geen klantverloop in de afgelopen twaalf maanden en geen kpi.clv_lifespan_years ingesteld"},
-	NoTTMStartCustomers: {"no customers at the start of the trailing twelve months and no kpi.clv_lifespan_years configured", "geen klanten aan het begin van de afgelopen twaalf maanden en geen kpi.clv_lifespan_years ingesteld"},
-	NoPrevious:          {"no value for the previous period", "geen waarde voor de vorige periode"},
-}
-
-// Text returns the reason in lang ("en" or "nl").
-func (r Reason) Text(lang string) string {
-	t, ok := reasonText[r]
-	if !ok {
-		return string(r)
-	}
-	if lang == "nl" {
-		return t[1]
-	}
-	return t[0]
+// Reasons lists every reason, for the text catalogue (templates/labels.toml has the
+// text of each as the label "reason_" + its code) and its tests.
+var Reasons = []Reason{
+	NoLeadsData, NoDealsData, NoSpendData, NoCallsData, NoCostColumn, NoNewCustomers,
+	NoWonDeals, NoCycleDays, NoPreviousRevenue, NoSales, NoBuyers, NoStartCustomers,
+	RevenueNotPositive, NoLeadsCreated, NoTTMSales, NoLifespan, NoTTMStartCustomers,
+	NoPrevious,
 }

@@ -65,7 +65,7 @@ func TestFormatGolden(t *testing.T) {
 				line("days "+s, f.Days(r))
 			}
 			line("n/a", f.NA())
-			line("reason", kpi.NoSpendData.Text(lang))
+			line("reason", reasonText(lang, kpi.NoSpendData))
 
 			b.WriteString("\n# dates and periods\n")
 			data := newTextData(rep, tm)

@@ -3,19 +3,22 @@ package reports
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"maps"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/locale"
+	"github.com/kpireport/kpireport/templates"
 )
 
-// labelKeys are the labels a labels.toml must define in every language, each with the
-// placeholders its text must contain.
+// labelKeys are the labels the built-in labels.toml defines in every language, each
+// with the placeholders its text must contain; an override may define only some.
 var labelKeys = map[string][]string{
 	"sheet_summary": nil, "sheet_measures": nil, "sheet_trend": nil,
 	"sheet_by_rep": nil, "sheet_by_region": nil, "sheet_definitions": nil,
@@ -44,6 +47,18 @@ var labelKeys = map[string][]string{
 	"note_previous":    {"period"},
 	"note_year_ago":    {"period"},
 	"notes_empty":      nil,
+
+	"mail_intro":        {"period", "value"},
+	"mail_intro_change": {"period", "value", "change", "previous"},
+	"not_available":     nil,
+	"attached":          nil,
+}
+
+// The reason a value is n/a is the label "reason_" + its code.
+func init() {
+	for _, r := range kpi.Reasons {
+		labelKeys["reason_"+string(r)] = nil
+	}
 }
 
 // sheetNameBad are the characters Excel does not allow in a sheet name.
@@ -51,8 +66,115 @@ const sheetNameBad = `[]:*?/\`
 
 var placeholder = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-// decodeLabels reads a labels.toml: a table per language of every label key.
-func decodeLabels(src []byte, file string) (map[string]map[string]string, error) {
+// Labels is the text catalogue of every output: the labels of labels.toml in each
+// report language. The PDF, the workbook, the mail and the `kpis` command all take
+// their words from it, so a status reads the same everywhere, and a labels.toml in
+// report.template_dir changes every output. It is read-only and safe for concurrent use.
+type Labels struct {
+	file  string                       // where the labels came from: "labels.toml" or a path
+	texts map[string]map[string]string // lang → key → text
+}
+
+// builtinLabels are the labels of the embedded labels.toml; the tests rule out that
+// they do not load.
+var builtinLabels = sync.OnceValues(func() (*Labels, error) {
+	src, err := fs.ReadFile(templates.FS, labelsFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: built-in %s: %w", ErrTemplate, labelsFile, err)
+	}
+	texts, err := decodeLabels(src, labelsFile, true)
+	if err != nil {
+		return nil, err
+	}
+	return &Labels{file: labelsFile, texts: texts}, nil
+})
+
+// LoadLabels returns the labels of report.template_dir dir: its labels.toml over the
+// built-in one, a label it leaves out keeping the built-in text; the built-in labels
+// when dir is "" or has no labels.toml. An unknown label, a label with other
+// placeholders than the built-in one, or a bad sheet name is an error naming the file
+// and line.
+func LoadLabels(dir string) (*Labels, error) {
+	base, err := builtinLabels()
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		return base, nil
+	}
+	src, file, err := readTemplateFile(dir, labelsFile)
+	if err != nil {
+		return nil, err
+	}
+	if file == labelsFile { // dir has none: the built-in file
+		return base, nil
+	}
+	over, err := decodeLabels(src, file, false)
+	if err != nil {
+		return nil, err
+	}
+	l := &Labels{file: file, texts: map[string]map[string]string{}}
+	for _, lang := range locale.Languages {
+		l.texts[lang] = maps.Clone(base.texts[lang])
+		maps.Copy(l.texts[lang], over[lang])
+	}
+	return l, nil
+}
+
+// File returns where the labels came from: "labels.toml" (built in) or a path.
+func (l *Labels) File() string { return l.file }
+
+// Text returns the label key in lang with its placeholders filled in from kv (name,
+// value, name, value...), without soft hyphens. A key that is not a label is a bug of
+// the caller: Text panics, as the tests would find.
+func (l *Labels) Text(lang, key string, kv ...string) string {
+	return strings.ReplaceAll(l.hyphenated(lang, key, kv...), softHyphen, "")
+}
+
+// All returns every label of lang, without soft hyphens and with their placeholders
+// unfilled, for the mail templates ({{.Labels.col_value}}).
+func (l *Labels) All(lang string) map[string]string {
+	m := make(map[string]string, len(l.texts[lang]))
+	for k, v := range l.texts[lang] {
+		m[k] = strings.ReplaceAll(v, softHyphen, "")
+	}
+	return m
+}
+
+// hyphenated is Text with its soft hyphens kept, for the PDF's table headers.
+func (l *Labels) hyphenated(lang, key string, kv ...string) string {
+	s, ok := l.texts[lang][key]
+	if !ok {
+		panic("reports: no label " + key) // labelKeys and the code disagree: a bug
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		s = strings.ReplaceAll(s, "{"+kv[i]+"}", kv[i+1])
+	}
+	return s
+}
+
+// Status returns the word of a target status ("met", "gehaald"), "" for none.
+func (l *Labels) Status(lang string, s kpi.Status) string {
+	switch s {
+	case kpi.StatusMet, kpi.StatusNear, kpi.StatusMissed:
+		return l.Text(lang, "status_"+string(s))
+	}
+	return ""
+}
+
+// Reason returns why a value is n/a, in lang: "no spend data". A reason without a
+// label (none, as a test checks) is shown as its code.
+func (l *Labels) Reason(lang string, r kpi.Reason) string {
+	if _, ok := labelKeys["reason_"+string(r)]; !ok {
+		return string(r)
+	}
+	return l.Text(lang, "reason_"+string(r))
+}
+
+// decodeLabels reads a labels.toml: a table per language of label keys. complete
+// requires every label in every language (the built-in file); an override may leave
+// labels and languages out.
+func decodeLabels(src []byte, file string, complete bool) (map[string]map[string]string, error) {
 	var labels map[string]map[string]string
 	if _, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&labels); err != nil {
 		return nil, fileError(file, src, err)
@@ -64,7 +186,7 @@ func decodeLabels(src []byte, file string) (map[string]map[string]string, error)
 	}
 	for _, lang := range locale.Languages {
 		ls, ok := labels[lang]
-		if !ok {
+		if !ok && complete {
 			return nil, fmt.Errorf("%w: %s: no [%s] labels", ErrTemplate, file, lang)
 		}
 		for _, key := range slices.Sorted(maps.Keys(ls)) {
@@ -83,6 +205,9 @@ func decodeLabels(src []byte, file string) (map[string]map[string]string, error)
 			if strings.HasPrefix(key, "sheet_") && (ls[key] == "" || len([]rune(ls[key])) > 31 || strings.ContainsAny(ls[key], sheetNameBad) || strings.HasPrefix(ls[key], "'")) {
 				return nil, lineError(file, src, key, "label %s.%s: %q is not a sheet name (1 to 31 characters, none of %s, not starting with ')", lang, key, ls[key], sheetNameBad)
 			}
+		}
+		if !complete {
+			continue
 		}
 		for _, key := range slices.Sorted(maps.Keys(labelKeys)) {
 			if _, ok := ls[key]; !ok {
@@ -121,28 +246,21 @@ const softHyphen = "\u00ad"
 // label returns the label key in lang with its placeholders filled in from kv (name,
 // value, name, value...).
 func (t *Template) label(lang, key string, kv ...string) string {
-	return strings.ReplaceAll(t.hyphenatedLabel(lang, key, kv...), softHyphen, "")
+	return t.labels.Text(lang, key, kv...)
 }
 
 // hyphenatedLabel is label with its soft hyphens kept, for the PDF's table headers.
 func (t *Template) hyphenatedLabel(lang, key string, kv ...string) string {
-	s, ok := t.labels[lang][key]
-	if !ok {
-		panic("reports: no label " + key) // labelKeys and the code disagree: a bug
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		s = strings.ReplaceAll(s, "{"+kv[i]+"}", kv[i+1])
-	}
-	return s
+	return t.labels.hyphenated(lang, key, kv...)
 }
+
+// Labels returns the template's text catalogue, for the outputs that are not the
+// report's own: the mail and the `kpis` command.
+func (t *Template) Labels() *Labels { return t.labels }
 
 // statusLabel returns the text of a target status, "" for none.
 func (t *Template) statusLabel(lang string, s kpi.Status) string {
-	switch s {
-	case kpi.StatusMet, kpi.StatusNear, kpi.StatusMissed:
-		return t.label(lang, "status_"+string(s))
-	}
-	return ""
+	return t.labels.Status(lang, s)
 }
 
 // unitLabel returns the name of unit u.
@@ -157,8 +275,9 @@ func (t *Template) betterLabel(lang string, b kpi.Better) string {
 
 // naNote is one reason a KPI is n/a, with the periods it is n/a in for that reason.
 type naNote struct {
-	whens  []string // "This period", "Previous period (September 2026)", ...
-	reason kpi.Reason
+	whens      []string // "This period", "Previous period (September 2026)", ...
+	reason     kpi.Reason
+	reasonText string // the reason in the report's language
 }
 
 // naNotes returns why r is n/a in the report's period, the previous period and the
@@ -179,7 +298,7 @@ func (t *Template) naNotes(rep *kpi.Report, f locale.Format, r kpi.Result) []naN
 		}
 		i := slices.IndexFunc(notes, func(n naNote) bool { return n.reason == v.value.Reason })
 		if i < 0 {
-			notes = append(notes, naNote{reason: v.value.Reason})
+			notes = append(notes, naNote{reason: v.value.Reason, reasonText: t.labels.Reason(rep.Lang, v.value.Reason)})
 			i = len(notes) - 1
 		}
 		notes[i].whens = append(notes[i].whens, v.when)
@@ -190,7 +309,7 @@ func (t *Template) naNotes(rep *kpi.Report, f locale.Format, r kpi.Result) []naN
 // text returns the note as the reports print it: "Previous period (September 2026) /
 // Year ago (October 2025): n/a, no deals won in the period".
 func (n naNote) text(lang string, f locale.Format) string {
-	return strings.Join(n.whens, " / ") + ": " + f.NA() + ", " + n.reason.Text(lang)
+	return strings.Join(n.whens, " / ") + ": " + f.NA() + ", " + n.reasonText
 }
 
 // definitions are the KPI and measure definitions of a definitions.toml.

@@ -117,7 +117,7 @@ func (d *pdfDoc) card(x, y float64, r kpi.Result) {
 	if !r.Value.OK() {
 		d.font("I", 6.8)
 		d.textColor(mutedColor)
-		for i, l := range d.lines(r.Value.Reason.Text(d.lang), inner) {
+		for i, l := range d.lines(d.t.labels.Reason(d.lang, r.Value.Reason), inner) {
 			if i == 2 {
 				break
 			}
@@ -156,7 +156,7 @@ func (d *pdfDoc) card(x, y float64, r kpi.Result) {
 	case r.Def.ID == kpi.IDSales:
 		note = d.t.label(d.lang, "sales_count_note", "count", d.loc.Int(d.rep.Current.SalesCount))
 	case !r.Change.OK():
-		note = r.Change.Reason.Text(d.lang)
+		note = d.t.labels.Reason(d.lang, r.Change.Reason)
 	}
 	if !l.together {
 		// The previous value is never cut short; the note after it may be.

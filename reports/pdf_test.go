@@ -70,7 +70,7 @@ func TestRenderPDF(t *testing.T) {
 				map[string]string{"en": "page 1 of 3", "nl": "pagina 1 van 3"}[lang],
 				// 06:00 UTC in the report's zone
 				map[string]string{"en": "Generated 1 November 2026 07:00 CET", "nl": "Gemaakt op 1 november 2026 07:00 CET"}[lang],
-				kpi.NoSpendData.Text(lang), // the n/a note of CAC
+				reasonText(lang, kpi.NoSpendData), // the n/a note of CAC
 				fixtureFormula,
 				"Ëlise Müller",
 			}
@@ -313,7 +313,7 @@ func TestPDFNotes(t *testing.T) {
 			text := pdfText(t, renderPDF(t, rep, nil, ""))
 			for id, when := range whens[lang] {
 				r, _ := rep.KPI(id)
-				note := r.Def.Name(lang) + " " + when + ": " + f.NA() + ", " + r.Previous.Reason.Text(lang)
+				note := r.Def.Name(lang) + " " + when + ": " + f.NA() + ", " + reasonText(lang, r.Previous.Reason)
 				if !strings.Contains(text, note) {
 					t.Errorf("the PDF's notes lack %q", note)
 				}

@@ -45,8 +45,7 @@ type Template struct {
 	Workbook Workbook
 
 	title, intro localized
-	labels       map[string]map[string]string // lang → key → text
-	labelsFile   string
+	labels       *Labels
 	defs         definitions
 }
 
@@ -108,10 +107,7 @@ func LoadTemplate(dir, name string, kind period.Kind) (*Template, error) {
 	if err := t.decodeLayout(src); err != nil {
 		return nil, err
 	}
-	if src, t.labelsFile, err = readTemplateFile(dir, labelsFile); err != nil {
-		return nil, err
-	}
-	if t.labels, err = decodeLabels(src, t.labelsFile); err != nil {
+	if t.labels, err = LoadLabels(dir); err != nil {
 		return nil, err
 	}
 	src, file, err = readTemplateFile(dir, definitionsFile)

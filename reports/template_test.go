@@ -154,8 +154,8 @@ kind = "cards"
 		{"unknown section", "month.toml", ok + "[[section]]\nkind = \"pie\"\n", `month.toml line 5 (section.kind): unknown section kind "pie"`},
 		{"unknown KPI id", "month.toml", ok + "kpis = [\"revenue\", \"profit\"]\n", `month.toml line 4 (section.kpis): unknown KPI "profit"`},
 		{"missing title", "month.toml", "[[section]]\nkind = \"cards\"\n", "month.toml: title is required"},
-		{"label placeholder", "labels.toml", "", "labels.toml line 62: label en.generated has the placeholders {tijd}; it needs {time}"},
-		{"label missing", "labels.toml", "", "labels.toml: [nl] has no label total"},
+		{"label placeholder", "labels.toml", "", "labels.toml line 66: label en.generated has the placeholders {tijd}; it needs {time}"},
+		{"label misspelt", "labels.toml", "", "labels.toml line 158: unknown label nl.totaal"},
 		{"definitions", "definitions.toml", "", `definitions.toml line 6: unknown KPI "revenu"`},
 		// Line-ending backslashes join lines of a multi-line string: the built-in
 		// intro is one line of template spread over four lines of the file.
@@ -175,8 +175,8 @@ kind = "cards"
 			switch tt.name {
 			case "label placeholder":
 				content = strings.Replace(string(labels), `generated = "Generated {time}"`, `generated = "Generated {tijd}"`, 1)
-			case "label missing":
-				content = strings.Replace(string(labels), "\ntotal = \"Totaal\"\n", "\n", 1)
+			case "label misspelt":
+				content = strings.Replace(string(labels), "\ntotal = \"Totaal\"\n", "\ntotaal = \"Totaal\"\n", 1)
 			case "definitions":
 				content = strings.Replace(string(defs), "[kpi.revenue.en]", "[kpi.revenu.en]", 1)
 			case "field after continuations":
@@ -258,7 +258,7 @@ func TestFontCoversText(t *testing.T) {
 			text.WriteString(def.Name(lang))
 		}
 		for _, r := range []kpi.Reason{kpi.NoLeadsData, kpi.NoSpendData, kpi.NoLifespan, kpi.NoTTMSales, kpi.NoCycleDays} {
-			text.WriteString(r.Text(lang))
+			text.WriteString(reasonText(lang, r))
 		}
 		text.WriteString(f.Money(ratOf(-1234.5, 0.01)) + f.NA() + "…–·")
 	}

@@ -131,7 +131,7 @@ func (d textData) Reason(id string) (string, error) {
 	if err != nil || r.Value.OK() {
 		return "", err
 	}
-	return r.Value.Reason.Text(d.Lang), nil
+	return d.t.labels.Reason(d.Lang, r.Value.Reason), nil
 }
 
 // OK reports whether the KPI has a value.
@@ -150,11 +150,11 @@ func (d textData) HasChange(id string) (bool, error) {
 // with every value defined and one with every value n/a, in both languages.
 var sampleData = sync.OnceValue(func() []textData {
 	var out []textData
-	sample := &Template{labels: map[string]map[string]string{}}
+	sample := &Template{labels: &Labels{texts: map[string]map[string]string{}}}
 	for _, lang := range locale.Languages {
-		sample.labels[lang] = map[string]string{}
+		sample.labels.texts[lang] = map[string]string{}
 		for key := range labelKeys {
-			sample.labels[lang][key] = key
+			sample.labels.texts[lang][key] = key
 		}
 	}
 	for _, defined := range []bool{true, false} {

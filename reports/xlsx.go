@@ -541,7 +541,7 @@ func (b *workbook) measures() error {
 				row = append(row, num(ms.value(m), style))
 			} else {
 				row = append(row, empty(style))
-				note = ms.missing().Text(b.lang)
+				note = b.t.labels.Reason(b.lang, ms.missing())
 			}
 		}
 		row = append(row, b.text(def.Definition, b.textStyle("")), b.text(note, b.textStyle("note")))

@@ -165,8 +165,8 @@ func TestRenderXLSX(t *testing.T) {
 					if v.when == whens[lang][2] {
 						yearAgoNA++
 					}
-					if !strings.Contains(note, v.when) || !strings.Contains(note, v.value.Reason.Text(lang)) {
-						t.Errorf("%s is n/a in %q but its note %q lacks that period or the reason %q", r.Def.ID, v.when, note, v.value.Reason.Text(lang))
+					if !strings.Contains(note, v.when) || !strings.Contains(note, reasonText(lang, v.value.Reason)) {
+						t.Errorf("%s is n/a in %q but its note %q lacks that period or the reason %q", r.Def.ID, v.when, note, reasonText(lang, v.value.Reason))
 					}
 				}
 				valueCell := "B" + itoa(n)
