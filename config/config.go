@@ -74,6 +74,17 @@ type Source struct {
 	Tables    map[string]TableSource `toml:"tables"`    // per canonical table overrides, keys: orders customers leads deals spend calls
 	// StatementTimeout limits each query (postgres, mysql); default 10m, must be positive.
 	StatementTimeout Duration `toml:"statement_timeout"`
+	// Encoding of the CSV files: "utf-8" (default), "windows-1252" or "iso-8859-1".
+	Encoding string `toml:"encoding"`
+	// DateFormat is a Go layout ("02-01-2006") of day-first dates (csv, sqlite);
+	// default: ISO 8601 only.
+	DateFormat string `toml:"date_format"`
+	// Values map values of enum columns to the contract's: column → value in the
+	// data → canonical value ([source.values] kind = { nieuw = "new" }).
+	Values map[string]map[string]string `toml:"values"`
+	// OrphanOrders is what an order whose customer_id is not in customers is:
+	// "warn" (default) or "error".
+	OrphanOrders string `toml:"orphan_orders"`
 	// DSN is read by Load from dsn_env for postgres and mysql; it is never in
 	// the file.
 	DSN Secret `toml:"-"`

@@ -310,6 +310,16 @@ func TestProblems(t *testing.T) {
 		{name: "unknown key in a table override", add: "[source.tables.orders]\nfiel = \"o.csv\"", key: "source.tables.orders.fiel", message: "unknown key"},
 		{name: "targets not a table", replace: []string{"[report]", "targets = 5\n[report]"}, key: "targets", message: "must be a table"},
 
+		// source: encodings and Dutch exports
+		{name: "unknown encoding", replace: []string{`dir = "data"`, "dir = \"data\"\nencoding = \"latin9\""}, key: "source.encoding", message: `"latin9" is not supported (utf-8, windows-1252, iso-8859-1)`},
+		{name: "encoding with sqlite", replace: []string{`type = "csv"`, "type = \"sqlite\"\npath = \"sales.db\"\nencoding = \"windows-1252\"", `dir = "data"`, ""}, key: "source.encoding", message: `does not apply to source type "sqlite"`},
+		{name: "date_format without a day", replace: []string{`dir = "data"`, "dir = \"data\"\ndate_format = \"01-2006\""}, key: "source.date_format", message: `"01-2006" is not a Go date layout`},
+		{name: "date_format not a layout", replace: []string{`dir = "data"`, "dir = \"data\"\ndate_format = \"DD-MM-YYYY\""}, key: "source.date_format", message: `"DD-MM-YYYY" is not a Go date layout`},
+		{name: "date_format with postgres", replace: []string{`type = "csv"`, "type = \"postgres\"\ndsn_env = \"HOME\"\ndate_format = \"02-01-2006\"", `dir = "data"`, ""}, key: "source.date_format", message: `does not apply to source type "postgres"`},
+		{name: "orphan_orders", replace: []string{`dir = "data"`, "dir = \"data\"\norphan_orders = \"ignore\""}, key: "source.orphan_orders", message: `"ignore" is not one of "warn", "error"`},
+		{name: "values of an unknown column", add: "[source.values]\nsoort = { nieuw = \"new\" }", key: "source.values.soort", message: "is not a column with a fixed set of values; one of"},
+		{name: "values to an unknown value", add: "[source.values]\nkind = { nieuw = \"new\", oud = \"old\" }", key: "source.values.kind.oud", message: `"old" is not a value of kind; one of "new", "repeat", "upsell", "cross_sell"`},
+
 		// report
 		{name: "company missing", replace: []string{`company = "Test B.V."`, ""}, key: "report.company", message: "is required"},
 		{name: "company blank", replace: []string{`company = "Test B.V."`, `company = "  "`}, key: "report.company", message: "is required"},
@@ -424,6 +434,27 @@ func TestProblems(t *testing.T) {
 				t.Errorf("Error() = %q, want prefix %q", err, want)
 			}
 		})
+	}
+}
+
+// The keys of a Dutch Excel export are accepted as the example documents them.
+func TestDutchExportSource(t *testing.T) {
+	data := strings.Replace(base, `dir = "data"`, `dir = "data"
+delimiter = ";"
+decimal = ","
+encoding = "windows-1252"
+date_format = "2-1-2006 15:04"
+orphan_orders = "error"
+[source.values]
+kind = { nieuw = "new", herhaling = "repeat", Upsell = "UPSELL" }
+status = { gewonnen = "won" }`, 1)
+	c, err := Parse([]byte(data), testdata(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Source
+	if s.Encoding != "windows-1252" || s.DateFormat != "2-1-2006 15:04" || s.OrphanOrders != "error" || s.Values["kind"]["nieuw"] != "new" || s.Values["status"]["gewonnen"] != "won" {
+		t.Errorf("source = %+v", s)
 	}
 }
 

@@ -6,7 +6,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	"github.com/kpireport/kpireport/sources"
 )
 
 // Tables are the canonical tables of the data contract, the keys allowed in
@@ -24,8 +27,8 @@ type sourceType struct {
 // sourceTypes are the source types kpireport reads. This list is the only
 // place that knows them: a new type is one entry here (and its fields).
 var sourceTypes = []sourceType{
-	{name: "csv", required: "dir", keys: []string{"dir", "delimiter", "decimal"}, tableKeys: []string{"file"}},
-	{name: "sqlite", required: "path", keys: []string{"path"}, tableKeys: []string{"table", "query"}},
+	{name: "csv", required: "dir", keys: []string{"dir", "delimiter", "decimal", "encoding", "date_format"}, tableKeys: []string{"file"}},
+	{name: "sqlite", required: "path", keys: []string{"path", "date_format"}, tableKeys: []string{"table", "query"}},
 	{name: "postgres", required: "dsn_env", keys: []string{"dsn_env", "statement_timeout"}, tableKeys: []string{"table", "query"}},
 	{name: "mysql", required: "dsn_env", keys: []string{"dsn_env", "statement_timeout"}, tableKeys: []string{"table", "query"}},
 }
@@ -56,7 +59,8 @@ func (s *Source) fields() []field {
 	if s.StatementTimeout.Duration != 0 {
 		timeout = s.StatementTimeout.String()
 	}
-	return []field{{"dir", s.Dir}, {"path", s.Path}, {"dsn_env", s.DSNEnv}, {"delimiter", s.Delimiter}, {"decimal", s.Decimal}, {"statement_timeout", timeout}}
+	return []field{{"dir", s.Dir}, {"path", s.Path}, {"dsn_env", s.DSNEnv}, {"delimiter", s.Delimiter}, {"decimal", s.Decimal}, {"statement_timeout", timeout},
+		{"encoding", s.Encoding}, {"date_format", s.DateFormat}}
 }
 
 func (t *TableSource) fields() []field {
@@ -96,12 +100,70 @@ func (c *Config) checkSource(ps *problems) (dsn Secret) {
 		if s.StatementTimeout.Duration < 0 && slices.Contains(st.keys, "statement_timeout") {
 			ps.add("source.statement_timeout", "%s is not positive", s.StatementTimeout)
 		}
+		if s.Encoding != "" && slices.Contains(st.keys, "encoding") && !slices.Contains(sources.Encodings, s.Encoding) {
+			ps.add("source.encoding", "%s is not supported (%s)", quote(s.Encoding), strings.Join(sources.Encodings, ", "))
+		}
+		if s.DateFormat != "" && slices.Contains(st.keys, "date_format") {
+			checkDateFormat(ps, s.DateFormat)
+		}
 		if s.DSNEnv != "" && slices.Contains(st.keys, "dsn_env") {
 			dsn = readEnv(ps, "source.dsn_env", s.DSNEnv, "DSN")
 		}
 	}
+	switch s.OrphanOrders {
+	case "", sources.OrphanWarn, sources.OrphanError:
+	default:
+		ps.add("source.orphan_orders", `%s is not one of "warn", "error"`, quote(s.OrphanOrders))
+	}
+	checkValues(ps, s.Values)
 	c.checkTables(ps, st, ok)
 	return dsn
+}
+
+// checkDateFormat checks that layout is a Go time layout with a year, a month and
+// a day: a date formatted with it reads back as the same day.
+func checkDateFormat(ps *problems, layout string) {
+	ref := time.Date(2026, time.December, 31, 13, 45, 0, 0, time.UTC)
+	back, err := time.Parse(layout, ref.Format(layout))
+	if err != nil || back.Year() != ref.Year() || back.Month() != ref.Month() || back.Day() != ref.Day() {
+		ps.add("source.date_format", `%s is not a Go date layout with day, month and year, such as "02-01-2006" or "2-1-2006 15:04" (written as 2 January 2006 15:04)`, quote(layout))
+	}
+}
+
+// checkValues checks [source.values]: each key is an enum column and each value
+// one of that column's values.
+func checkValues(ps *problems, values map[string]map[string]string) {
+	cols := make([]string, 0, len(values))
+	for c := range values {
+		cols = append(cols, c)
+	}
+	sort.Strings(cols)
+	for _, col := range cols {
+		def := sources.EnumColumn(col)
+		if def == nil {
+			var names []string
+			for _, t := range sources.Schema {
+				for _, c := range t.Columns {
+					if c.Type == sources.Enum {
+						names = append(names, c.Name)
+					}
+				}
+			}
+			ps.add("source.values."+col, "is not a column with a fixed set of values; one of %s", list(names))
+			continue
+		}
+		from := make([]string, 0, len(values[col]))
+		for f := range values[col] {
+			from = append(from, f)
+		}
+		sort.Strings(from)
+		for _, f := range from {
+			to := values[col][f]
+			if !slices.ContainsFunc(def.Values, func(v string) bool { return strings.EqualFold(v, to) }) {
+				ps.add("source.values."+col+"."+f, "%s is not a value of %s; one of %s", quote(to), col, list(def.Values))
+			}
+		}
+	}
 }
 
 // checkCSV checks the CSV dialect.

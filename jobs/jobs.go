@@ -125,6 +125,10 @@ func SourceOptions(c *config.Config) sources.Options {
 		Decimal:          '.',
 		Location:         c.Report.Location,
 		Tables:           make(map[string]sources.Table, len(s.Tables)),
+		Encoding:         s.Encoding,
+		DateFormat:       s.DateFormat,
+		Values:           s.Values,
+		OrphanOrders:     s.OrphanOrders,
 	}
 	if s.Delimiter != "" {
 		opt.Delimiter = s.Delimiter[0]

@@ -4,6 +4,8 @@
 package money
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"math/big"
 	"strconv"
@@ -23,8 +25,140 @@ type Amount int64
 // "1.234,56". With decimal ',' a '.' is accepted as a thousands separator between groups
 // of three digits; with decimal '.' no grouping is accepted, so that "1,500" from an
 // export with the wrong separator setting is an error, not 1500. More than Digits fraction digits is an error, not a rounding.
+// With decimal ',' it also reads amounts as Dutch spreadsheets show them: a euro sign
+// before or after the number, the minus before or after the euro sign, and spaces
+// (also non-breaking ones) around them or between groups of three digits:
+// "€ 1.234,56", "1 234,56", "€-12,50", "-€ 12,50", "12,50 €".
 // It does not allocate unless the value is bad.
 func Parse(b []byte, decimal byte) (Amount, error) {
+	a, err := parse(b, decimal)
+	if err == nil || decimal != ',' || !errors.Is(err, ErrSyntax) {
+		return a, err
+	}
+	var buf [64]byte
+	plain, ok := undecorate(buf[:0], b)
+	if !ok {
+		return 0, err
+	}
+	a, perr := parse(plain, decimal)
+	switch {
+	case perr == nil:
+		return a, nil
+	case errors.Is(perr, ErrPrecision):
+		return 0, fmt.Errorf("%w: %s has more than %d fraction digits", ErrPrecision, quote(b), Digits)
+	case errors.Is(perr, ErrRange):
+		return 0, fmt.Errorf("%w: %s", ErrRange, quote(b))
+	}
+	return 0, err
+}
+
+// Text around and in a decorated amount.
+const (
+	euro     = "\u20ac"
+	nbsp     = "\u00a0" // no-break space
+	narrowSp = "\u202f" // narrow no-break space
+	maxPlain = 64
+)
+
+// space returns the length of the space at the start of b (' ', a no-break space or
+// a narrow no-break space), or 0.
+func space(b []byte) int {
+	switch {
+	case len(b) > 0 && b[0] == ' ':
+		return 1
+	case bytes.HasPrefix(b, []byte(nbsp)):
+		return len(nbsp)
+	case bytes.HasPrefix(b, []byte(narrowSp)):
+		return len(narrowSp)
+	}
+	return 0
+}
+
+// undecorate appends to dst the amount b without its euro sign and spaces, the sign
+// first and spaces between digit groups written as '.', ready for parse with decimal
+// ','. It reports false when b is not such an amount or nothing was dropped.
+func undecorate(dst, b []byte) ([]byte, bool) {
+	var sign byte
+	sawEuro, changed := false, false
+	i := 0
+	// Before the number: spaces, at most one sign and one euro sign, in any order.
+	for i < len(b) {
+		if n := space(b[i:]); n > 0 {
+			i += n
+			changed = true
+			continue
+		}
+		switch {
+		case b[i] == '-' || b[i] == '+':
+			if sign != 0 {
+				return nil, false
+			}
+			sign = b[i]
+			i++
+			continue
+		case bytes.HasPrefix(b[i:], []byte(euro)):
+			if sawEuro {
+				return nil, false
+			}
+			sawEuro, changed = true, true
+			i += len(euro)
+			continue
+		}
+		break
+	}
+	if sign != 0 {
+		dst = append(dst, sign)
+	}
+	// The number: digits, '.', ',' and spaces between a digit and three digits.
+	start := len(dst)
+	for i < len(b) {
+		c := b[i]
+		if c >= '0' && c <= '9' || c == '.' || c == ',' {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		n := space(b[i:])
+		if n == 0 {
+			break
+		}
+		if len(dst) > start && isDigit(dst[len(dst)-1]) && threeDigits(b[i+n:]) {
+			dst = append(dst, '.')
+			i += n
+			changed = true
+			continue
+		}
+		break
+	}
+	// After it: spaces and a euro sign, when there was none before.
+	for i < len(b) {
+		if n := space(b[i:]); n > 0 {
+			i += n
+			changed = true
+			continue
+		}
+		if !sawEuro && bytes.HasPrefix(b[i:], []byte(euro)) {
+			sawEuro, changed = true, true
+			i += len(euro)
+			continue
+		}
+		return nil, false
+	}
+	if len(dst) == start || len(dst) > maxPlain || !changed {
+		return nil, false
+	}
+	return dst, true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// threeDigits reports whether b starts with exactly three digits.
+func threeDigits(b []byte) bool {
+	return len(b) >= 3 && isDigit(b[0]) && isDigit(b[1]) && isDigit(b[2]) && (len(b) == 3 || !isDigit(b[3]))
+}
+
+// parse is Parse without the decorations.
+func parse(b []byte, decimal byte) (Amount, error) {
 	group := byte(0) // never matches a digit
 	if decimal == ',' {
 		group = '.'

@@ -48,6 +48,28 @@ func TestParse(t *testing.T) {
 		{"1.234,5678", ',', 12345678, nil},
 		{"922.337.203.685.477,5807", ',', math.MaxInt64, nil},
 
+		// As Dutch spreadsheets show amounts.
+		{"€ 1.234,56", ',', 12345600, nil},
+		{"€1.234,56", ',', 12345600, nil},
+		{"1 234,56", ',', 12345600, nil},
+		{"1\u00a0234\u00a0567,5", ',', 12345675000, nil},
+		{"1\u202f234,56", ',', 12345600, nil},
+		{"€-12,50", ',', -125000, nil},
+		{"-€ 12,50", ',', -125000, nil},
+		{"€ -12,50", ',', -125000, nil},
+		{"12,50 €", ',', 125000, nil},
+		{" 12,50 ", ',', 125000, nil},
+		{"€\u00a01.234,56", ',', 12345600, nil},
+		{"€ 1 23,4", ',', 0, money.ErrSyntax}, // a group of two
+		{"1 2345,6", ',', 0, money.ErrSyntax}, // a group of four
+		{"€ € 1", ',', 0, money.ErrSyntax},    // two euro signs
+		{"--€ 1", ',', 0, money.ErrSyntax},    // two signs
+		{"€ 1,5 x", ',', 0, money.ErrSyntax},  // text after
+		{"€", ',', 0, money.ErrSyntax},        // no number
+		{"€ 1,23456", ',', 0, money.ErrPrecision},
+		{"€ 1.234,56", '.', 0, money.ErrSyntax}, // only with decimal ','
+		{"$ 1,5", ',', 0, money.ErrSyntax},      // only the euro
+
 		// The wrong decimal separator is an error, not a thousandfold amount.
 		{"1,500", '.', 0, money.ErrSyntax},
 		{"1,234.56", '.', 0, money.ErrSyntax},
@@ -352,6 +374,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"0", "1234.56", "-0.5", "+3", ".5", "5.", "1.234,56", "1,500", "1.23456",
 		"922337203685477.5807", "922337203685477.5808", "-922.337.203.685.477,5807", "", "-", "1e5", "1..2",
+		"€ 1.234,56", "1 234,56", "€-12,50", "-€ 12,50", "12,50 €", "1\u00a0234,56", "€ € 1", "€ 1 23,4", "- € 1 234 567,8901",
 	} {
 		f.Add(s, false)
 		f.Add(s, true)
@@ -377,6 +400,10 @@ func FuzzParse(f *testing.F) {
 		if comma {
 			plain = strings.ReplaceAll(plain, ".", "")
 			plain = strings.ReplaceAll(plain, ",", ".")
+			// and the decorations: euro sign and spaces.
+			for _, d := range []string{"€", " ", "\u00a0", "\u202f"} {
+				plain = strings.ReplaceAll(plain, d, "")
+			}
 		}
 		want, ok := new(big.Rat).SetString(plain)
 		if !ok || want.Cmp(a.Rat()) != 0 {

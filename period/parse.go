@@ -2,6 +2,7 @@ package period
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -11,6 +12,10 @@ import (
 // current offset, so it is not safe for concurrent use: give each goroutine its own.
 type DayParser struct {
 	loc        *time.Location
+	layout     string // a Go layout read when a value is not ISO; "" for none
+	dateLayout string // layout's date part, when it has a time part
+	lastText   []byte // the last value read with layout, and its day
+	lastDay    Date
 	zoneStart  int64 // unix seconds; the cached offset holds in [zoneStart, zoneEnd)
 	zoneEnd    int64
 	zoneOffset int64
@@ -21,6 +26,22 @@ func NewDayParser(loc *time.Location) *DayParser {
 	return &DayParser{loc: loc, zoneStart: 1, zoneEnd: 0}
 }
 
+// SetLayout makes p read, besides the ISO form, values in the Go time layout
+// layout ("02-01-2006", "2-1-2006 15:04"), for day-first exports. A value without an
+// offset is a local time of p's zone. A value in the ISO form is still read as ISO,
+// and a date alone in the layout's part before its first space ("2-1-2006"), as
+// exports write date columns next to timestamp columns.
+func (p *DayParser) SetLayout(layout string) {
+	p.layout = layout
+	p.dateLayout = ""
+	if i := strings.IndexByte(layout, ' '); i > 0 {
+		p.dateLayout = layout[:i]
+	}
+}
+
+// Layout returns the layout SetLayout set, or "".
+func (p *DayParser) Layout() string { return p.layout }
+
 // Location returns the parser's zone.
 func (p *DayParser) Location() *time.Location { return p.loc }
 
@@ -30,6 +51,9 @@ func (p *DayParser) Location() *time.Location { return p.loc }
 func (p *DayParser) Parse(b []byte) (Date, error) {
 	n := len(b)
 	if n < 10 || b[4] != '-' || b[7] != '-' {
+		if p.layout != "" {
+			return p.parseLayout(b)
+		}
 		return 0, badValue(b)
 	}
 	y, ok1 := digits(b[0:4])
@@ -98,6 +122,28 @@ func (p *DayParser) Parse(b []byte) (Date, error) {
 	}
 	unix := int64(day)*86400 + int64(hh*3600+mm*60+ss) - offset
 	return p.localDay(unix), nil
+}
+
+// parseLayout reads b in p's layout. Exports repeat dates row after row, so the last
+// value's day is kept.
+func (p *DayParser) parseLayout(b []byte) (Date, error) {
+	if p.lastText != nil && string(b) == string(p.lastText) {
+		return p.lastDay, nil
+	}
+	t, err := time.ParseInLocation(p.layout, string(b), p.loc)
+	if err != nil && p.dateLayout != "" {
+		t, err = time.ParseInLocation(p.dateLayout, string(b), p.loc)
+	}
+	if err != nil {
+		if len(b) > 40 {
+			b = append(b[:37:37], "..."...)
+		}
+		return 0, fmt.Errorf("%w: %q (want %s as source.date_format says, or YYYY-MM-DD)", ErrValue, b, p.layout)
+	}
+	y, m, d := t.In(p.loc).Date()
+	p.lastText = append(p.lastText[:0], b...)
+	p.lastDay = FromYMD(y, m, d)
+	return p.lastDay, nil
 }
 
 // ParseString is Parse for a string.

@@ -20,6 +20,8 @@ var (
 	ErrNegative        = errors.New("sources: negative value")
 	ErrFieldCount      = errors.New("sources: wrong number of fields")
 	ErrSyntax          = errors.New("sources: bad CSV syntax")
+	ErrEncoding        = errors.New("sources: text is not valid UTF-8")
+	ErrOrphanOrders    = errors.New("sources: orders of unknown customers")
 )
 
 // RowError is a bad row: it names the file or table, the line or row, the column and

@@ -67,7 +67,33 @@ type Options struct {
 	// return the first error of each table, joined (csv, sqlite): `kpireport
 	// validate` lists every broken table at once. Default: stop at the first error.
 	AllTables bool
+	// Encoding is the character encoding of the CSV files (csv): one of Encodings.
+	// Text that is not valid UTF-8 in a UTF-8 file, or in a database, is a bad row
+	// (ErrEncoding). Default: "utf-8".
+	Encoding string
+	// DateFormat is a Go time layout, such as "02-01-2006" or "2-1-2006 15:04", of
+	// the dates and timestamps of a day-first export; values in the contract's ISO
+	// form are read as well. A layout without an offset is a local time of Location.
+	// Default: "" (ISO only).
+	DateFormat string
+	// Values map the values of enum columns in the data to the contract's values, by
+	// canonical column name: {"kind": {"nieuw": "new"}}. They are matched as the
+	// contract's values are, in any case. Default: none.
+	Values map[string]map[string]string
+	// OrphanOrders says what an order whose customer_id is not in the customers
+	// table is: OrphanWarn (default) counts them into Data.Warnings, OrphanError
+	// makes them an error wrapping ErrOrphanOrders.
+	OrphanOrders string
 }
+
+// Encodings are the values of Options.Encoding.
+var Encodings = []string{"utf-8", "windows-1252", "iso-8859-1"}
+
+// The values of Options.OrphanOrders.
+const (
+	OrphanWarn  = "warn"
+	OrphanError = "error"
+)
 
 // Table overrides where one canonical table is read from.
 type Table struct {
@@ -88,6 +114,12 @@ func (opt Options) WithDefaults() (Options, error) {
 	if opt.Location == nil {
 		opt.Location = time.UTC
 	}
+	if opt.Encoding == "" {
+		opt.Encoding = "utf-8"
+	}
+	if opt.OrphanOrders == "" {
+		opt.OrphanOrders = OrphanWarn
+	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -99,6 +131,15 @@ func (opt Options) WithDefaults() (Options, error) {
 	}
 	if opt.Decimal != '.' && opt.Decimal != ',' {
 		return opt, fmt.Errorf("%w: decimal separator %q (want '.' or ',')", ErrOptions, opt.Decimal)
+	}
+	if !slices.Contains(Encodings, opt.Encoding) {
+		return opt, fmt.Errorf("%w: encoding %q is not supported (%s)", ErrOptions, opt.Encoding, strings.Join(Encodings, ", "))
+	}
+	if opt.OrphanOrders != OrphanWarn && opt.OrphanOrders != OrphanError {
+		return opt, fmt.Errorf("%w: orphan_orders %q (want %q or %q)", ErrOptions, opt.OrphanOrders, OrphanWarn, OrphanError)
+	}
+	if err := checkValues(opt.Values); err != nil {
+		return opt, err
 	}
 	names := make([]string, 0, len(opt.Tables))
 	for name := range opt.Tables {
@@ -150,4 +191,37 @@ func Open(opt Options) (Source, error) {
 			ErrUnknownType, opt.Type, strings.Join(types, ", "), opt.Type)
 	}
 	return open(opt)
+}
+
+// checkValues checks that Options.Values maps values of enum columns to values of
+// those columns.
+func checkValues(values map[string]map[string]string) error {
+	cols := make([]string, 0, len(values))
+	for c := range values {
+		cols = append(cols, c)
+	}
+	sort.Strings(cols)
+	for _, name := range cols {
+		c := EnumColumn(name)
+		if c == nil {
+			return fmt.Errorf("%w: values: %q is not an enum column", ErrOptions, name)
+		}
+		for from, to := range values[name] {
+			if !slices.ContainsFunc(c.Values, func(v string) bool { return strings.EqualFold(v, to) }) {
+				return fmt.Errorf("%w: values: %s: %q maps to %q, not one of %s", ErrOptions, name, from, to, strings.Join(c.Values, ", "))
+			}
+		}
+	}
+	return nil
+}
+
+// EnumColumn returns the enum column called name (enum column names are unique
+// across the tables), or nil.
+func EnumColumn(name string) *ColumnDef {
+	for i := range Schema {
+		if c := Schema[i].Column(name); c != nil && c.Type == Enum {
+			return c
+		}
+	}
+	return nil
 }

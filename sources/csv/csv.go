@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"unicode/utf8"
 
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/period"
@@ -43,6 +44,7 @@ const (
 // Source reads a folder of CSV files.
 type Source struct {
 	opt       sources.Options
+	format    decode.Format
 	blockSize int
 	maxBlock  int
 	idBudget  int // memory for the hashes of ids (dedup.WithBudget); 0 for the default
@@ -59,7 +61,12 @@ func Open(opt sources.Options) (*Source, error) {
 	if opt.Dir == "" {
 		return nil, fmt.Errorf("%w: csv: dir is empty", sources.ErrOptions)
 	}
-	return &Source{opt: opt, blockSize: DefaultBlockSize, maxBlock: MaxRecordSize}, nil
+	cs, err := decode.CharsetOf(opt.Encoding)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", sources.ErrOptions, err)
+	}
+	format := decode.Format{Decimal: opt.Decimal, Charset: cs, Values: opt.Values}
+	return &Source{opt: opt, format: format, blockSize: DefaultBlockSize, maxBlock: MaxRecordSize}, nil
 }
 
 // Close does nothing: Load closes the files it opens.
@@ -116,6 +123,7 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err err
 	for w := range aggs {
 		aggs[w] = kpi.NewAggregator(plan)
 		days[w] = period.NewDayParser(s.opt.Location)
+		days[w].SetLayout(s.opt.DateFormat)
 	}
 	var tables []*decode.Table
 	var errs []error
@@ -174,7 +182,7 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 			ds.out = rt.outbox(aggs[w])
 			to = ds.out
 		}
-		ds.dec = decode.New(t, to, days[w], s.opt.Decimal, seed)
+		ds.dec = decode.New(t, to, days[w], s.format, seed)
 		sinks[w] = ds
 	}
 	err = parallel(ctx, r, t, s.opt.Delimiter, sinks)
@@ -201,7 +209,7 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 	if _, r, err = s.open(f); err != nil {
 		return nil, err
 	}
-	dup := &dupSink{t: t, res: dedup.NewResolver(seed, repeated), field: t.IDField()}
+	dup := &dupSink{t: t, res: dedup.NewResolver(seed, repeated), field: t.IDField(), cs: s.format.Charset}
 	if err := parallel(ctx, r, t, s.opt.Delimiter, []sink{dup}); err != nil {
 		return nil, s.wrap(f, err)
 	}
@@ -218,6 +226,15 @@ func (s *Source) open(f file) (*decode.Table, *reader, error) {
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", f.name, err)
+	}
+	for i, n := range names {
+		switch {
+		case s.format.Charset != nil:
+			names[i] = string(s.format.Charset.Append(nil, []byte(n)))
+		case !utf8.ValidString(n):
+			return nil, nil, &sources.RowError{File: f.name, Line: 1, Value: n, Err: fmt.Errorf(
+				`%w: column name %q: save the file as "CSV UTF-8", or set source.encoding = "windows-1252"`, sources.ErrEncoding, n)}
+		}
 	}
 	t, err := decode.Bind(f.def, f.name, names)
 	if err != nil {
@@ -270,6 +287,8 @@ type dupSink struct {
 	t     *decode.Table
 	res   *dedup.Resolver
 	field int
+	cs    *decode.Charset // the ids are hashed as UTF-8, when the file is not
+	buf   []byte
 }
 
 func (s *dupSink) begin(int) {}
@@ -278,6 +297,10 @@ func (s *dupSink) finish()   {}
 
 func (s *dupSink) record(line int64, fields [][]byte) error {
 	id := fields[s.field]
+	if s.cs != nil {
+		s.buf = s.cs.Append(s.buf[:0], id)
+		id = s.buf
+	}
 	if first, dup := s.res.Check(id, line); dup {
 		return s.t.Duplicate(line, first, id)
 	}

@@ -308,10 +308,10 @@ func parseChunk(ctx context.Context, c *chunk, sp *splitter, t *decode.Table, s 
 		}
 		data, line = data[n:], line+int64(lines)
 		f := sp.fields
+		if len(f[0]) == 0 && empty(f) {
+			continue // a blank line, or a row of empty fields (Excel's ";;;;")
+		}
 		if len(f) != want {
-			if len(f) == 1 && len(f[0]) == 0 {
-				continue // a blank line
-			}
 			return t.FieldCount(start, len(f))
 		}
 		if err := s.record(start, f); err != nil {
@@ -332,4 +332,14 @@ func syntaxRowError(t *decode.Table, line int64, err error) error {
 		e.Column = t.Names[se.field]
 	}
 	return e
+}
+
+// empty reports whether every field is empty.
+func empty(fields [][]byte) bool {
+	for _, f := range fields {
+		if len(f) != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -109,6 +109,7 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (*kpi.Data, error) {
 	for w := range aggs {
 		aggs[w] = kpi.NewAggregator(plan)
 		days[w] = period.NewDayParser(s.opt.Location)
+		days[w].SetLayout(s.opt.DateFormat)
 	}
 	var tables []*decode.Table
 	var errs []error
@@ -176,7 +177,11 @@ func (s *Source) query(ctx context.Context, def *sources.TableDef) (*query, erro
 		return nil, fmt.Errorf("read columns of table %s: %w", name, err)
 	}
 	defer rows.Close()
+	// Column names are matched in any case, as SQLite does: the maps are by the
+	// lower-case name.
+	var all []string
 	present := map[string]bool{}
+	actual := map[string]string{}
 	declared := map[string]string{}
 	var pk []string
 	for rows.Next() {
@@ -185,8 +190,10 @@ func (s *Source) query(ctx context.Context, def *sources.TableDef) (*query, erro
 		if err := rows.Scan(&col, &typ, &key); err != nil {
 			return nil, fmt.Errorf("read columns of table %s: %w", name, err)
 		}
-		present[col] = true
-		declared[col] = strings.ToUpper(typ)
+		all = append(all, col)
+		present[strings.ToLower(col)] = true
+		actual[strings.ToLower(col)] = col
+		declared[strings.ToLower(col)] = strings.ToUpper(typ)
 		if key > 0 {
 			pk = append(pk, col)
 		}
@@ -203,8 +210,12 @@ func (s *Source) query(ctx context.Context, def *sources.TableDef) (*query, erro
 	var cols []string
 	raw := true
 	for _, c := range def.Columns {
+		if !present[c.Name] && c.Need == sources.Required {
+			_, err := decode.Bind(def, "table "+name, all) // the error, with the columns found
+			return nil, fmt.Errorf("table %s: %w", name, err)
+		}
 		if present[c.Name] {
-			cols = append(cols, quoteIdent(c.Name))
+			cols = append(cols, quoteIdent(actual[c.Name]))
 			switch declared[c.Name] {
 			case "DATE", "DATETIME", "TIMESTAMP": // the driver reads times
 				raw = false
@@ -243,7 +254,7 @@ func (s *Source) query(ctx context.Context, def *sources.TableDef) (*query, erro
 			continue
 		}
 		switch typ := declared[c.Name]; {
-		case !withoutRowid && typ == "INTEGER" && len(pk) == 1 && pk[0] == c.Name:
+		case !withoutRowid && typ == "INTEGER" && len(pk) == 1 && strings.EqualFold(pk[0], c.Name):
 			// An alias of the rowid, unless declared INTEGER PRIMARY KEY DESC,
 			// which has an index and may hold any value in a table not STRICT.
 			var pkIndexes int
@@ -253,7 +264,7 @@ func (s *Source) query(ctx context.Context, def *sources.TableDef) (*query, erro
 			}
 			q.unique = pkIndexes == 0 || strict
 		case strict && (typ == "TEXT" || typ == "INTEGER"):
-			q.unique, err = s.uniqueIndex(ctx, schema, table, c.Name)
+			q.unique, err = s.uniqueIndex(ctx, schema, table, actual[c.Name])
 			if err != nil {
 				return nil, fmt.Errorf("read indexes of table %s: %w", name, err)
 			}
@@ -452,7 +463,7 @@ func (s *Source) readRange(ctx context.Context, q *query, r *rowRange, agg *kpi.
 		if ids != nil {
 			seed = ids.Seed()
 		}
-		dec = decode.New(t, agg, days, '.', seed)
+		dec = decode.New(t, agg, days, decode.Format{Decimal: '.', Values: s.opt.Values}, seed)
 		if t.IDField() >= 0 {
 			dec.Hashes = make([]uint64, 0, hashRun)
 		}

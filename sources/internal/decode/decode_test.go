@@ -56,7 +56,7 @@ func decodeRows(t *testing.T, table, header string, rows ...string) (*recorder, 
 	}
 	rec := &recorder{}
 	loc, _ := time.LoadLocation("Europe/Amsterdam")
-	d := New(tab, rec, period.NewDayParser(loc), '.', maphash.MakeSeed())
+	d := New(tab, rec, period.NewDayParser(loc), Format{Decimal: '.'}, maphash.MakeSeed())
 	for i, row := range rows {
 		var fields [][]byte
 		for _, f := range strings.Split(row, ",") {
@@ -118,7 +118,8 @@ func TestBools(t *testing.T) {
 	}{
 		{"true", true, true}, {"TRUE", true, true}, {"1", true, true}, {"yes", true, true}, {"Yes", true, true},
 		{"false", false, true}, {"False", false, true}, {"0", false, true}, {"no", false, true}, {"NO", false, true},
-		{"y", false, false}, {"2", false, false}, {"tru", false, false}, {"yes ", false, false}, {"ja", false, false},
+		{"y", false, false}, {"2", false, false}, {"tru", false, false}, {"yes ", false, false}, {"ja", true, true}, {"JA", true, true}, {"Nee", false, true},
+		{"WAAR", true, true}, {"onwaar", false, true}, {"j", false, false}, {"nein", false, false},
 	} {
 		got, ok := parseBool([]byte(tt.in))
 		if got != tt.want || ok != tt.ok {
@@ -133,9 +134,9 @@ func TestBind(t *testing.T) {
 		want   string
 		is     error
 	}{
-		{"order_id,customer_id,order_date", `sources: missing column "amount"`, sources.ErrMissingColumn},
+		{"order_id,customer_id,order_date", `sources: missing column "amount" (columns found: "order_id", "customer_id", "order_date")`, sources.ErrMissingColumn},
 		{"order_id,customer_id,order_date,amount, amount", `sources: duplicate column "amount" (fields 4 and 5)`, sources.ErrDuplicateColumn},
-		{"Order_ID,customer_id,order_date,amount", `sources: missing column "order_id"`, sources.ErrMissingColumn},
+		{" Order_ID ,customer_id,order_date,Amount,AMOUNT", `sources: duplicate column "amount" (fields 4 and 5)`, sources.ErrDuplicateColumn},
 	} {
 		_, err := Bind(sources.SchemaOf("orders"), "orders.csv", strings.Split(tt.header, ","))
 		if err == nil || err.Error() != tt.want || !errors.Is(err, tt.is) {

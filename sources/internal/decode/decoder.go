@@ -1,11 +1,14 @@
 package decode
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/money"
@@ -19,6 +22,9 @@ type Decoder struct {
 	t       *Table
 	days    *period.DayParser
 	decimal byte
+	cs      *Charset  // nil: the text is UTF-8
+	conv    [][]byte  // the converted text of each canonical column, when cs is set
+	alias   [][]alias // extra values of each Enum column (Format.Values)
 	agg     Adder
 	seed    maphash.Seed
 	add     func(*Decoder)
@@ -35,6 +41,24 @@ type Decoder struct {
 	deal     kpi.Deal
 	spend    kpi.Spend
 	call     kpi.Call
+}
+
+// Format says how a source writes values.
+type Format struct {
+	// Decimal is the decimal separator of text amounts, '.' or ','.
+	Decimal byte
+	// Charset converts the text of a single-byte encoding to UTF-8; nil when the
+	// text is UTF-8, which is then checked.
+	Charset *Charset
+	// Values are extra values of Enum columns: canonical column → value in the data
+	// → the contract's value (sources.Options.Values).
+	Values map[string]map[string]string
+}
+
+// alias is a value of an Enum column that stands for the value of index enum.
+type alias struct {
+	from []byte
+	enum uint8
 }
 
 // value is one converted cell.
@@ -61,13 +85,29 @@ type Adder interface {
 var _ Adder = (*kpi.Aggregator)(nil)
 
 // New returns a decoder of t's rows into agg. days converts dates (one DayParser per
-// goroutine); decimal is the decimal separator of text amounts.
-func New(t *Table, agg Adder, days *period.DayParser, decimal byte, seed maphash.Seed) *Decoder {
-	return &Decoder{
-		t: t, days: days, decimal: decimal, agg: agg, seed: seed,
-		add:  adders[t.Def.Name],
-		vals: make([]value, len(t.Def.Columns)),
+// goroutine); f says how values are written.
+func New(t *Table, agg Adder, days *period.DayParser, f Format, seed maphash.Seed) *Decoder {
+	d := &Decoder{
+		t: t, days: days, decimal: f.Decimal, cs: f.Charset, agg: agg, seed: seed,
+		add:   adders[t.Def.Name],
+		vals:  make([]value, len(t.Def.Columns)),
+		conv:  make([][]byte, len(t.Def.Columns)),
+		alias: make([][]alias, len(t.Def.Columns)),
 	}
+	for i := range t.Def.Columns {
+		c := &t.Def.Columns[i]
+		if c.Type != sources.Enum {
+			continue
+		}
+		for from, to := range f.Values[c.Name] {
+			for k, v := range c.Values {
+				if strings.EqualFold(v, to) {
+					d.alias[i] = append(d.alias[i], alias{from: []byte(strings.TrimSpace(from)), enum: uint8(k + 1)})
+				}
+			}
+		}
+	}
+	return d
 }
 
 // Decode converts one row and adds it to the aggregator. fields are the row's fields
@@ -84,6 +124,10 @@ func (d *Decoder) Decode(line int64, fields [][]byte) error {
 		if p := t.pos[i]; p >= 0 {
 			b = fields[p]
 		}
+		if d.cs != nil && !ascii(b) {
+			d.conv[i] = d.cs.Append(d.conv[i][:0], b)
+			b = d.conv[i]
+		}
 		if len(b) == 0 {
 			switch {
 			case c.Need == sources.Required:
@@ -99,11 +143,18 @@ func (d *Decoder) Decode(line int64, fields [][]byte) error {
 		v.set = true
 		switch c.Type {
 		case sources.Text:
+			if d.cs == nil && !utf8.Valid(b) {
+				return d.rowError(line, c, b, nil)
+			}
 			v.text = b
 		case sources.Date:
 			day, err := d.days.Parse(b)
 			if err != nil {
-				return d.rowError(line, c, b, &valueError{quote(b) + " is not a date or timestamp (want YYYY-MM-DD, optionally with a time and offset)", err})
+				want := "YYYY-MM-DD, optionally with a time and offset"
+				if l := d.days.Layout(); l != "" {
+					want = strconv.Quote(l) + " (source.date_format) or " + want
+				}
+				return d.rowError(line, c, b, &valueError{quote(b) + " is not a date or timestamp (want " + want + ")", err})
 			}
 			v.day = day
 		case sources.Decimal:
@@ -118,7 +169,7 @@ func (d *Decoder) Decode(line int64, fields [][]byte) error {
 		case sources.Bool:
 			f, ok := parseBool(b)
 			if !ok {
-				return d.rowError(line, c, b, &valueError{quote(b) + " is not a bool (true/false, 1/0, yes/no)", sources.ErrBadEnum})
+				return d.rowError(line, c, b, &valueError{quote(b) + " is not a bool (true/false, 1/0, yes/no, ja/nee, waar/onwaar)", sources.ErrBadEnum})
 			}
 			v.flag = f
 		case sources.Enum:
@@ -134,8 +185,13 @@ func (d *Decoder) Decode(line int64, fields [][]byte) error {
 					v.enum = uint8(k + 1)
 				}
 			}
+			for _, a := range d.alias[i] {
+				if v.enum == 0 && bytes.EqualFold(b, a.from) {
+					v.enum = a.enum
+				}
+			}
 			if v.enum == 0 {
-				return d.rowError(line, c, b, &valueError{quote(b) + " is not one of " + strings.Join(c.Values, ", "), sources.ErrBadEnum})
+				return d.rowError(line, c, b, &valueError{quote(b) + " is not one of " + d.enumValues(i), sources.ErrBadEnum})
 			}
 		}
 	}
@@ -157,8 +213,27 @@ func (d *Decoder) Decode(line int64, fields [][]byte) error {
 	return nil
 }
 
+// rowError returns the error of value b of column c on line. A value that is not
+// valid UTF-8 is an encoding error, whatever err says (nil: only that).
 func (d *Decoder) rowError(line int64, c *sources.ColumnDef, b []byte, err error) error {
+	if d.cs == nil && !utf8.Valid(b) {
+		err = d.t.encodingError(b)
+	}
 	return &sources.RowError{File: d.t.Where, Line: line, Column: c.Name, Value: string(b), Err: err}
+}
+
+// enumValues lists the accepted values of Enum column i, with the configured ones.
+func (d *Decoder) enumValues(i int) string {
+	s := strings.Join(d.t.Def.Columns[i].Values, ", ")
+	if len(d.alias[i]) == 0 {
+		return s
+	}
+	var extra []string
+	for _, a := range d.alias[i] {
+		extra = append(extra, string(a.from))
+	}
+	slices.Sort(extra)
+	return s + " (or, as source.values maps them, " + strings.Join(extra, ", ") + ")"
 }
 
 // valueError says what is wrong with a value in words and wraps the sentinel error
@@ -181,11 +256,15 @@ func decimalError(b []byte, err error) error {
 	return &valueError{quote(b) + " is not a decimal", err}
 }
 
+// parseBool reads true/false, 1/0, yes/no and the Dutch ja/nee and waar/onwaar
+// (Dutch Excel's TRUE/FALSE), in any case.
 func parseBool(b []byte) (value, ok bool) {
 	switch {
-	case len(b) == 1 && b[0] == '1', asciiEqualFold(b, []byte("true")), asciiEqualFold(b, []byte("yes")):
+	case len(b) == 1 && b[0] == '1', asciiEqualFold(b, []byte("true")), asciiEqualFold(b, []byte("yes")),
+		asciiEqualFold(b, []byte("ja")), asciiEqualFold(b, []byte("waar")):
 		return true, true
-	case len(b) == 1 && b[0] == '0', asciiEqualFold(b, []byte("false")), asciiEqualFold(b, []byte("no")):
+	case len(b) == 1 && b[0] == '0', asciiEqualFold(b, []byte("false")), asciiEqualFold(b, []byte("no")),
+		asciiEqualFold(b, []byte("nee")), asciiEqualFold(b, []byte("onwaar")):
 		return false, true
 	}
 	return false, false

@@ -8,6 +8,7 @@ package decode
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kpireport/kpireport/kpi"
@@ -36,8 +37,9 @@ type cond struct {
 }
 
 // Bind finds the columns of def among names, the column names of a source (trimmed
-// here; matched case-sensitively). where names the table in errors. A required column
-// that is missing is an error wrapping sources.ErrMissingColumn.
+// here; matched in any case). where names the table in errors. A required column that
+// is missing is an error wrapping sources.ErrMissingColumn that lists the columns
+// found.
 func Bind(def *sources.TableDef, where string, names []string) (*Table, error) {
 	t := &Table{
 		Def:    def,
@@ -59,7 +61,7 @@ func Bind(def *sources.TableDef, where string, names []string) (*Table, error) {
 		c := &def.Columns[i]
 		t.pos[i] = -1
 		for f, n := range t.Names {
-			if n != c.Name {
+			if !strings.EqualFold(n, c.Name) {
 				continue
 			}
 			if t.pos[i] >= 0 {
@@ -68,7 +70,7 @@ func Bind(def *sources.TableDef, where string, names []string) (*Table, error) {
 			t.pos[i] = f
 		}
 		if t.pos[i] < 0 && c.Need == sources.Required {
-			return nil, fmt.Errorf("%w %q", sources.ErrMissingColumn, c.Name)
+			return nil, fmt.Errorf("%w %q (columns found: %s)", sources.ErrMissingColumn, c.Name, found(t.Names))
 		}
 		if c.Unique {
 			t.idCol = i
@@ -93,6 +95,38 @@ func Bind(def *sources.TableDef, where string, names []string) (*Table, error) {
 		t.conds = append(t.conds, k)
 	}
 	return t, nil
+}
+
+// found lists column names for an error, quoted, at most 40 of them.
+func found(names []string) string {
+	const most = 40
+	var q []string
+	for i, n := range names {
+		if i == most {
+			q = append(q, fmt.Sprintf("and %d more", len(names)-most))
+			break
+		}
+		q = append(q, strconv.Quote(n))
+	}
+	if len(q) == 0 {
+		return "none"
+	}
+	return strings.Join(q, ", ")
+}
+
+// encodingError says that b is not valid UTF-8 and how to fix it: for a CSV file,
+// save it as UTF-8 or name its encoding; for a database, store UTF-8 text.
+func (t *Table) encodingError(b []byte) error {
+	off, bad, chars := invalidUTF8(b)
+	where := fmt.Sprintf("byte 0x%02X at character %d", bad, chars+1)
+	if off < 0 {
+		where = "invalid"
+	}
+	fix := `save the file as "CSV UTF-8", or set source.encoding = "windows-1252"`
+	if t.unit == "row" {
+		fix = "store the text as UTF-8 in the database, or convert it to UTF-8 in the table's query (source.tables." + t.Def.Name + ".query)"
+	}
+	return &valueError{fmt.Sprintf("%s is not valid UTF-8 (%s): %s", quote(b), where, fix), sources.ErrEncoding}
 }
 
 // Has reports whether the source has the canonical column name.

@@ -1,0 +1,112 @@
+package csv
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/sources"
+)
+
+// win1252 encodes s, which must only have characters of Windows-1252, as Excel's
+// "CSV (gescheiden door lijstscheidingsteken)" saves it.
+func win1252(t testing.TB, s string) string {
+	t.Helper()
+	special := map[rune]byte{'€': 0x80, '‚': 0x82, '„': 0x84, '…': 0x85, '‘': 0x91, '’': 0x92, '“': 0x93, '”': 0x94, '–': 0x96, '—': 0x97}
+	var b []byte
+	for _, r := range s {
+		switch {
+		case r < 0x80 || r >= 0xA0 && r <= 0xFF:
+			b = append(b, byte(r))
+		case special[r] != 0:
+			b = append(b, special[r])
+		default:
+			t.Fatalf("%q is not in Windows-1252", r)
+		}
+	}
+	return string(b)
+}
+
+// A CSV saved as Windows-1252 is an error naming the file, line and column and how to
+// fix it, not text that reaches the renderers (where fpdf panicked on it).
+func TestEncodingNotUTF8(t *testing.T) {
+	for _, tt := range []struct {
+		name, file, content, want string
+	}{
+		{"text column", "orders.csv", ordersHeader + "O1,C1,2026-10-01,100,1,,,Jones,North\nO2,C1,2026-10-01,100,1,,,Jones,Fryslân\n",
+			`orders.csv line 3 column region: "Frysl\xe2n" is not valid UTF-8 (byte 0xE2 at character 6): save the file as "CSV UTF-8", or set source.encoding = "windows-1252"`},
+		{"amount with a euro sign", "orders.csv", ordersHeader + "O1,C1,2026-10-01,€ 100,1,,,Jones,North\n",
+			`orders.csv line 2 column amount: "\x80 100" is not valid UTF-8 (byte 0x80 at character 1): save the file as "CSV UTF-8", or set source.encoding = "windows-1252"`},
+		{"customer id", "customers.csv", "customer_id,acquired_date\nC1,2025-01-01\nCö,2025-01-01\n",
+			`customers.csv line 3 column customer_id: "C\xf6" is not valid UTF-8 (byte 0xF6 at character 2)`},
+		{"header", "orders.csv", "order_id,customer_id,order_date,amount,bedrag_€\nO1,C1,2026-10-01,1,2\n",
+			`orders.csv line 1: sources: text is not valid UTF-8: column name "bedrag_\x80": save the file as "CSV UTF-8", or set source.encoding = "windows-1252"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyDir(t, "../testdata/valid")
+			writeFile(t, filepath.Join(dir, tt.file), win1252(t, tt.content))
+			for _, all := range []bool{false, true} {
+				_, err := load(t, dir, func(o *sources.Options) { o.AllTables = all }, nil)
+				if err == nil || !strings.HasPrefix(err.Error(), tt.want) || !errors.Is(err, sources.ErrEncoding) {
+					t.Errorf("all tables %v: err = %v\nwant %s", all, err, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// With source.encoding = "windows-1252" (or iso-8859-1) the same files load, their
+// text as UTF-8; ids are compared as UTF-8 too.
+func TestEncodingWindows1252(t *testing.T) {
+	dir := copyDir(t, "../testdata/valid")
+	writeFile(t, filepath.Join(dir, "orders.csv"), win1252(t, ordersHeader+
+		"O1,C1,2026-10-01,100,1,,,Zoë,Fryslân\nO2,C1,2026-10-02,50,1,,,Zoë,Fryslân\n"))
+	writeFile(t, filepath.Join(dir, "customers.csv"), win1252(t, "customer_id,acquired_date,naam_€\nC1,2025-01-01,Café ‘t Hoekje\n"))
+	for _, enc := range []string{"windows-1252", "iso-8859-1"} {
+		data := mustLoad(t, dir, func(o *sources.Options) { o.Encoding = enc }, nil)
+		if d := dimNamed(data.ByRep, "Zoë"); d == nil || d.Revenue.String() != "150" {
+			t.Errorf("%s: by rep = %+v, want Zoë with 150", enc, data.ByRep)
+		}
+		if d := dimNamed(data.ByRegion, "Fryslân"); d == nil || d.Revenue.String() != "150" {
+			t.Errorf("%s: by region = %+v, want Fryslân with 150", enc, data.ByRegion)
+		}
+	}
+
+	// A duplicate id with a non-ASCII character is found in the second pass, which
+	// compares the ids as the first pass hashed them.
+	writeFile(t, filepath.Join(dir, "orders.csv"), win1252(t, ordersHeader+
+		"Ö1,C1,2026-10-01,100,1,,,,\nO2,C1,2026-10-01,100,1,,,,\nÖ1,C1,2026-10-02,50,1,,,,\n"))
+	_, err := load(t, dir, func(o *sources.Options) { o.Encoding = "windows-1252" }, nil)
+	if want := `orders.csv line 4 column order_id: duplicate "Ö1" (first on line 2)`; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+}
+
+// Unknown encodings are refused when the source is opened.
+func TestEncodingUnknown(t *testing.T) {
+	_, err := Open(sources.Options{Type: "csv", Dir: t.TempDir(), Encoding: "latin9"})
+	if want := `sources: bad options: encoding "latin9" is not supported (utf-8, windows-1252, iso-8859-1)`; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+}
+
+// A UTF-8 export (Excel's "CSV UTF-8", with a byte order mark) keeps every script.
+func TestEncodingUTF8(t *testing.T) {
+	dir := copyDir(t, "../testdata/valid")
+	writeFile(t, filepath.Join(dir, "orders.csv"), "\uFEFF"+ordersHeader+"O1,C1,2026-10-01,100,1,,,Nguyễn Văn An,Fryslân\n")
+	data := mustLoad(t, dir, nil, nil)
+	if d := dimNamed(data.ByRep, "Nguyễn Văn An"); d == nil || d.Revenue.String() != "100" {
+		t.Errorf("by rep = %+v", data.ByRep)
+	}
+}
+
+func dimNamed(ds []kpi.DimMeasures, name string) *kpi.DimMeasures {
+	for i := range ds {
+		if ds[i].Name == name {
+			return &ds[i]
+		}
+	}
+	return nil
+}

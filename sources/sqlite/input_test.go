@@ -1,0 +1,72 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kpireport/kpireport/sources"
+)
+
+// SQLite stores any bytes in a TEXT column. Text that is not valid UTF-8 (here
+// Windows-1252 "Fryslân" and "€") is an error naming the table, row and column, with
+// a fix, on the parallel raw path and on the driver's path (a query).
+func TestEncodingNotUTF8(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		tables map[string]sources.Table
+		want   string
+	}{
+		{"table", nil, `table orders row 2 column region: "Frysl\xe2n" is not valid UTF-8 (byte 0xE2 at character 6): store the text as UTF-8 in the database, or convert it to UTF-8 in the table's query (source.tables.orders.query)`},
+		{"query", map[string]sources.Table{"orders": {Query: "SELECT * FROM orders"}}, `table orders row 2 column region: "Frysl\xe2n" is not valid UTF-8`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "latin.db")
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = db.Exec(`CREATE TABLE customers (customer_id TEXT, acquired_date TEXT);
+				INSERT INTO customers VALUES ('C1', '2025-01-01');
+				CREATE TABLE orders (order_id TEXT, customer_id TEXT, order_date TEXT, amount TEXT, region TEXT);
+				INSERT INTO orders VALUES ('O1', 'C1', '2026-10-01', '1', 'North'),
+					('O2', 'C1', '2026-10-01', '1', CAST(x'467279736CE26E' AS TEXT))`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			for _, workers := range []int{1, 2} {
+				_, err = load(t, sources.Options{Path: path, Tables: tt.tables, Workers: workers})
+				if err == nil || !strings.HasPrefix(err.Error(), tt.want) || !errors.Is(err, sources.ErrEncoding) {
+					t.Errorf("workers %d: err = %v\nwant %s", workers, err, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// Column names match in any case, as SQLite itself matches them.
+func TestColumnNamesAnyCase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "case.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`CREATE TABLE customers (Customer_ID TEXT PRIMARY KEY, ACQUIRED_DATE TEXT);
+		INSERT INTO customers VALUES ('C1', '2025-01-01');
+		CREATE TABLE orders (Order_Id TEXT, customer_id TEXT, order_date TEXT, Amount TEXT);
+		INSERT INTO orders VALUES ('O1', 'C1', '2026-10-01', '12.5')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	data, err := load(t, sources.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := data.Windows[october.Range()]; m.Revenue.String() != "12.5" {
+		t.Errorf("revenue = %s, want 12.5", m.Revenue)
+	}
+}
