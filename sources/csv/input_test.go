@@ -3,8 +3,11 @@ package csv
 import (
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/sources"
@@ -109,4 +112,70 @@ func dimNamed(ds []kpi.DimMeasures, name string) *kpi.DimMeasures {
 		}
 	}
 	return nil
+}
+
+// dutchExport is how a Dutch Excel export is configured.
+func dutchExport(encoding string) func(*sources.Options) {
+	return func(o *sources.Options) {
+		o.Delimiter, o.Decimal = ';', ','
+		o.Encoding = encoding
+		o.DateFormat = "2-1-2006 15:04"
+		o.Values = map[string]map[string]string{
+			"kind":   {"nieuw": "new", "herhaling": "repeat", "kruisverkoop": "cross_sell"},
+			"status": {"gewonnen": "won", "verloren": "lost"},
+		}
+	}
+}
+
+// Real Dutch Excel exports (testdata/excel-nl in Windows-1252, excel-nl-utf8 as
+// "CSV UTF-8") load, with the right config, to exactly the data of the same rows
+// as a clean CSV (testdata/excel-clean): ';' and decimal ',', € and spaces in
+// amounts, day-first dates with and without a time, ja/nee/onwaar, Dutch enum
+// values, column names in other case and with spaces, CRLF, and Excel's trailing
+// rows of empty fields.
+func TestDutchExcelExport(t *testing.T) {
+	want := mustLoad(t, "../testdata/excel-clean", nil, nil)
+	if m := want.Windows[october.Range()]; m.SalesCount != 3 || m.WonDeals != 1 {
+		t.Fatalf("clean October = %+v", m) // the fixture is what the test thinks it is
+	}
+	for _, tt := range []struct{ dir, encoding string }{
+		{"../testdata/excel-nl", "windows-1252"},
+		{"../testdata/excel-nl-utf8", "utf-8"},
+	} {
+		t.Run(filepath.Base(tt.dir), func(t *testing.T) {
+			got := mustLoad(t, tt.dir, dutchExport(tt.encoding), nil)
+			if tt.encoding == "windows-1252" {
+				// Excel wrote "?" for the letters Windows-1252 lacks.
+				for i := range got.ByRep {
+					if got.ByRep[i].Name == "Nguy?n V?n An" {
+						got.ByRep[i].Name = "Nguyễn Văn An"
+					}
+				}
+				slices.SortFunc(got.ByRep, func(a, b kpi.DimMeasures) int { return strings.Compare(a.Name, b.Name) })
+			}
+			if diff := cmp.Diff(want, got, sumComparer); diff != "" {
+				t.Errorf("data (-clean +export):\n%s", diff)
+			}
+		})
+	}
+
+	// Without the Dutch settings the first problem is named.
+	_, err := load(t, "../testdata/excel-nl", func(o *sources.Options) {
+		dutchExport("windows-1252")(o)
+		o.DateFormat = ""
+	}, nil)
+	if want := `orders.csv line 2 column order_date: "1-10-2026 09:15" is not a date or timestamp`; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("without date_format: err = %v, want %s", err, want)
+	}
+	_, err = load(t, "../testdata/excel-nl", func(o *sources.Options) {
+		dutchExport("windows-1252")(o)
+		o.Values = nil
+	}, nil)
+	if want := `orders.csv line 2 column kind: "nieuw" is not one of new, repeat, upsell, cross_sell`; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("without values: err = %v, want %s", err, want)
+	}
+	_, err = load(t, "../testdata/excel-nl", dutchExport("utf-8"), nil)
+	if want := `orders.csv line 2 column amount: "\x80 1.234,56" is not valid UTF-8`; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("as UTF-8: err = %v, want %s", err, want)
+	}
 }
