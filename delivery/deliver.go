@@ -86,13 +86,40 @@ func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) 
 
 // Deliverer sends a report to every recipient exactly once, as recorded in
 // the ledger, retrying temporary failures.
+//
+// A message the server accepted is a fact the ledger must get: when writing
+// it fails (an SQLite lock held by another process, a PostgreSQL restart),
+// the write is retried with backoff until ctx's deadline (or LedgerWait when
+// ctx has none); if it still fails, the fact goes to the Journal, whose
+// recipients count as sent until it is replayed into the ledger.
 type Deliverer struct {
 	Sender Sender
 	Ledger *ledger.Ledger
 	Policy Policy
 	Logger *slog.Logger // nil: no logging
 	Clock  Clock        // nil: the real clock
+	// Journal keeps the sent facts the ledger could not take; nil: none, and
+	// a ledger that stays down fails the delivery as before.
+	Journal *Journal
+	// LedgerWait bounds the retries of a ledger write when ctx has no
+	// deadline. Default: DefaultLedgerWait.
+	LedgerWait time.Duration
 }
+
+// DefaultLedgerWait is how long a ledger write is retried when the run has
+// no deadline; MinLedgerWait is how long it is retried at least, also when
+// the run's deadline is nearer or past (one SQLite busy timeout, and then
+// some).
+const (
+	DefaultLedgerWait = 2 * time.Minute
+	MinLedgerWait     = 10 * time.Second
+)
+
+// The backoff of ledger write retries: 250ms doubling up to 5s.
+const (
+	ledgerBackoff    = 250 * time.Millisecond
+	ledgerMaxBackoff = 5 * time.Second
+)
 
 // Report is what one Deliver call did.
 type Report struct {
@@ -144,9 +171,20 @@ func (d *Deliverer) Deliver(ctx context.Context, runID int64, m *Message, resend
 		return rep, wrap(err)
 	}
 	log := d.logger().With("job", m.Job, "period", m.Period, "run", runID)
+	journaled, err := d.replayJournal(ctx, log, m.Job, m.Period)
+	if err != nil {
+		return rep, wrap(err)
+	}
 
 	var todo []pending
 	for _, r := range m.recipients() {
+		if journaled[r.addr] {
+			// Sent, as the journal says, but not yet in the ledger: never
+			// again, not even for a resend, until the ledger has it.
+			log.Warn("already sent (in the delivery journal, not yet in the ledger)", "rcpt", r.addr)
+			rep.Skipped = append(rep.Skipped, r.addr)
+			continue
+		}
 		row, err := d.Ledger.QueueDelivery(ctx, runID, m.Job, m.Period, r.addr, r.kind, MessageID(m.Job, m.Period, r.addr, domain))
 		if err != nil {
 			return rep, wrap(err)
@@ -184,7 +222,8 @@ func (d *Deliverer) Deliver(ctx context.Context, runID int64, m *Message, resend
 
 // Owed returns the recipients of m, as the ledger keys them (lower-cased
 // addresses), that do not have m's report for (m.Job, m.Period) yet: they
-// have no delivery row, or one that is queued or failed temporarily. A
+// have no delivery row, or one that is queued or failed temporarily, and the
+// Journal does not have them as sent. A
 // recipient whose delivery failed permanently is not owed: without a change
 // to the address, another try fails the same way. Only m's Job, Period, To,
 // Cc and Bcc are used.
@@ -199,6 +238,15 @@ func (d *Deliverer) Owed(ctx context.Context, m *Message) ([]string, error) {
 	done := make(map[string]bool, len(rows))
 	for _, row := range rows {
 		done[row.Recipient] = row.Status == ledger.DeliverySent || row.Status == ledger.DeliveryFailedPerm
+	}
+	if d.Journal != nil {
+		journaled, err := d.Journal.Sent(m.Job, m.Period)
+		if err != nil {
+			return nil, fmt.Errorf("delivery: owed %s %s: %w", m.Job, m.Period, err)
+		}
+		for r := range journaled {
+			done[r] = true
+		}
 	}
 	var owed []string
 	for _, r := range m.recipients() {
@@ -223,9 +271,6 @@ type pending struct {
 func (d *Deliverer) sendAll(ctx context.Context, log *slog.Logger, m *Message, files []ledger.SentFile, todo []pending, rep *Report) error {
 	policy := d.Policy.withDefaults()
 	clock := d.clock()
-	// Attempts are recorded even when ctx ends: the ledger must know what
-	// went out.
-	record := context.WithoutCancel(ctx)
 	for round := 1; len(todo) > 0; round++ {
 		var again []pending
 		for _, p := range todo {
@@ -248,9 +293,14 @@ func (d *Deliverer) sendAll(ctx context.Context, log *slog.Logger, m *Message, f
 			if err != nil {
 				errMsg = err.Error()
 			}
-			if lerr := d.Ledger.RecordAttempt(record, ledger.Attempt{ID: p.ID, Status: status, Error: errMsg, At: clock.Now(), Files: files}); lerr != nil {
-				log.Error("cannot record attempt", "rcpt", p.Recipient, "status", string(status), "err", lerr)
-				return lerr
+			at := clock.Now()
+			if lerr := d.record(ctx, log, ledger.Attempt{ID: p.ID, Status: status, Error: errMsg, At: at, Files: files}); lerr != nil {
+				if status != ledger.DeliverySent {
+					return lerr
+				}
+				// The recipient has the report: keep that, in the journal.
+				rep.Sent = append(rep.Sent, p.Recipient)
+				return d.journal(log, m, p, at, files, lerr)
 			}
 			attrs := []any{"rcpt", p.Recipient, "kind", p.kind, "attempt", p.attempts, "status", string(status)}
 			if err != nil {
@@ -290,6 +340,79 @@ func (d *Deliverer) sendAll(ctx context.Context, log *slog.Logger, m *Message, f
 		}
 	}
 	return nil
+}
+
+// record writes attempt a into the ledger, retrying a failed write with
+// backoff until ctx's deadline (LedgerWait from now when it has none), but
+// for at least MinLedgerWait, also after ctx ended: the ledger must know what
+// went out.
+func (d *Deliverer) record(ctx context.Context, log *slog.Logger, a ledger.Attempt) error {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		wait := d.LedgerWait
+		if wait <= 0 {
+			wait = DefaultLedgerWait
+		}
+		deadline = time.Now().Add(wait)
+	}
+	if least := time.Now().Add(MinLedgerWait); deadline.Before(least) {
+		deadline = least
+	}
+	rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	defer cancel()
+	for n := 1; ; n++ {
+		err := d.Ledger.RecordAttempt(rctx, a)
+		if err == nil || errors.Is(err, ledger.ErrAlreadySent) || errors.Is(err, ledger.ErrDeliveryNotFound) ||
+			errors.Is(err, ledger.ErrInvalidValue) {
+			return err
+		}
+		wait := backoff.Spread(backoff.Wait(ledgerBackoff, ledgerMaxBackoff, n), backoff.Jitter)
+		if time.Until(deadline) < wait {
+			log.Error("cannot record attempt", "delivery", a.ID, "status", string(a.Status), "tries", n, "err", err)
+			return err
+		}
+		log.Warn("cannot record attempt, retrying", "delivery", a.ID, "status", string(a.Status), "try", n, "wait", wait, "err", err)
+		select {
+		case <-rctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// journal keeps the fact that p got m in the Journal, after the ledger
+// refused it with lerr, and returns the error that ends the delivery: the
+// ledger is down, so nothing more is sent.
+func (d *Deliverer) journal(log *slog.Logger, m *Message, p pending, at time.Time, files []ledger.SentFile, lerr error) error {
+	if d.Journal == nil {
+		return fmt.Errorf("%s has the report but the ledger does not know: %w", p.Recipient, lerr)
+	}
+	err := d.Journal.Append(JournalEntry{Delivery: p.ID, Job: m.Job, Period: m.Period, Recipient: p.Recipient,
+		Status: ledger.DeliverySent, At: at, Files: files})
+	if err != nil {
+		log.Error("cannot journal a sent delivery: the next run may mail it again", "rcpt", p.Recipient, "err", errors.Join(lerr, err))
+		return fmt.Errorf("%s has the report but neither the ledger nor the journal know: %w", p.Recipient, errors.Join(lerr, err))
+	}
+	log.Error("ledger down: sent delivery kept in the journal until the ledger takes it", "rcpt", p.Recipient,
+		"journal", d.Journal.Path(), "err", lerr)
+	return fmt.Errorf("%w: %s has the report; kept in %s until the ledger takes it: %w", ErrJournaled, p.Recipient, d.Journal.Path(), lerr)
+}
+
+// replayJournal replays the Journal into the ledger and returns the
+// recipients of job and period it still has as sent (those the ledger did
+// not take yet).
+func (d *Deliverer) replayJournal(ctx context.Context, log *slog.Logger, job, period string) (map[string]bool, error) {
+	if d.Journal == nil {
+		return nil, nil
+	}
+	replayed, left, err := d.Journal.Replay(ctx, d.Ledger)
+	if replayed > 0 {
+		log.Info("delivery journal replayed into the ledger", "journal", d.Journal.Path(), "facts", replayed)
+	}
+	if err != nil {
+		log.Warn("delivery journal not replayed yet", "journal", d.Journal.Path(), "left", left, "err", err)
+	}
+	return d.Journal.Sent(job, period)
 }
 
 func (p pending) failure(temporary bool) RecipientError {

@@ -19,4 +19,8 @@ var (
 	// ErrUndelivered is returned by Deliver when at least one recipient
 	// ended failed; the Report says which and why.
 	ErrUndelivered = errors.New("delivery: not delivered")
+	// ErrJournaled is returned by Deliver when the server accepted a message
+	// but the ledger could not record it until the deadline: the fact is in
+	// the Journal, and no further recipient was tried.
+	ErrJournaled = errors.New("delivery: ledger down, sent delivery kept in the journal")
 )

@@ -100,6 +100,8 @@ func OpenService(ctx context.Context, c *config.Config, log *slog.Logger) (*Serv
 	if err != nil {
 		return nil, errors.Join(err, l.Close())
 	}
+	journal := delivery.NewJournal(JournalPath(c))
+	replayJournal(ctx, log, journal, l)
 	retries := c.Delivery.Retries
 	if retries == 0 {
 		retries = -1 // the file's 0 is "no retries"; the Policy's 0 is its default
@@ -108,9 +110,10 @@ func OpenService(ctx context.Context, c *config.Config, log *slog.Logger) (*Serv
 		Runner: &Runner{Config: c, Logger: log},
 		Ledger: l,
 		Deliverer: &delivery.Deliverer{
-			Sender: sender,
-			Ledger: l,
-			Logger: log,
+			Sender:  sender,
+			Ledger:  l,
+			Logger:  log,
+			Journal: journal,
 			Policy: delivery.Policy{
 				Retries:    retries,
 				Backoff:    c.Delivery.Backoff.Duration,
@@ -121,6 +124,38 @@ func OpenService(ctx context.Context, c *config.Config, log *slog.Logger) (*Serv
 		Node:   c.Cluster.Node,
 		Lease:  c.Cluster.Lease.Duration,
 	}, nil
+}
+
+// JournalPath returns the delivery journal of c (see delivery.Journal): beside
+// the SQLite ledger, as <state.path>.journal, or for a PostgreSQL ledger
+// kpireport-ledger.journal in the config file's folder.
+func JournalPath(c *config.Config) string {
+	if c.State.Driver != "postgres" && c.State.Path != "" {
+		return c.State.Path + ".journal"
+	}
+	dir := "."
+	if c.Path != "" {
+		dir = filepath.Dir(c.Path)
+	}
+	return filepath.Join(dir, "kpireport-ledger.journal")
+}
+
+// replayJournal writes the sent deliveries that the journal kept, while the
+// ledger was down, into the ledger: at start, before anything is sent. Facts
+// it cannot write yet stay in the journal, and their recipients count as sent.
+func replayJournal(ctx context.Context, log *slog.Logger, j *delivery.Journal, l *ledger.Ledger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	replayed, left, err := j.Replay(ctx, l)
+	if replayed > 0 {
+		log.LogAttrs(ctx, slog.LevelInfo, "delivery journal replayed into the ledger",
+			slog.String("journal", j.Path()), slog.Int("facts", replayed))
+	}
+	if err != nil {
+		log.LogAttrs(ctx, slog.LevelError, "delivery journal not replayed: its recipients count as sent until it is",
+			slog.String("journal", j.Path()), slog.Int("left", left), slog.String("error", err.Error()))
+	}
 }
 
 func (s *Service) node() string {
