@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
+	"math"
 	"os"
+	"runtime/debug"
 	"strings"
+	"unicode"
 
 	"github.com/go-pdf/fpdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goitalic"
-	"golang.org/x/image/font/gofont/goregular"
 
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/locale"
@@ -18,23 +19,51 @@ import (
 
 // RenderPDF writes rep as an A4 PDF to w, laid out by t (nil: the built-in template
 // of the report's period kind), with the PNG or JPEG logo (optional: "") in the
-// header. Text is real text in an embedded UTF-8 font (the Go fonts); charts are
+// header. Text is real text in embedded UTF-8 fonts (DejaVu Sans); charts are
 // vectors. The same report gives the same bytes.
 func RenderPDF(w io.Writer, rep *kpi.Report, t *Template, logo string) error {
-	t, err := prepare(rep, t)
+	return RenderPDFOptions(w, rep, t, PDFOptions{Logo: logo})
+}
+
+// PDFOptions are the optional settings of RenderPDFOptions.
+type PDFOptions struct {
+	Logo   string       // PNG or JPEG file for the header; "" for none
+	Fonts  []string     // TrueType files for characters DejaVu Sans lacks, tried in order
+	Logger *slog.Logger // gets one warning per value with characters no font has; nil: none
+}
+
+// RenderPDFOptions is RenderPDF with fallback fonts and a logger. A character that
+// no font has is drawn as a replacement character (U+FFFD) and logged. A panic while
+// laying out the PDF (a bug) is returned as an error "render pdf: internal error";
+// nothing has been written to w then.
+func RenderPDFOptions(w io.Writer, rep *kpi.Report, t *Template, opt PDFOptions) (err error) {
+	t, err = prepare(rep, t)
 	if err != nil {
 		return err
 	}
 	var img *logoImage
-	if logo != "" {
-		if img, err = readLogo(logo); err != nil {
+	if opt.Logo != "" {
+		if img, err = readLogo(opt.Logo); err != nil {
 			return err
 		}
 	}
+	fonts, err := loadFonts(opt.Fonts, opt.Logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if opt.Logger != nil {
+				opt.Logger.Error("render pdf: internal error", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			}
+			err = fmt.Errorf("render pdf: internal error: %v", p)
+		}
+	}()
 	// The footer says "page N of M": lay out once to count the pages, then for real.
+	// The document is written to w only when it is complete.
 	pages := 0
 	for pass := 0; pass < 2; pass++ {
-		d, err := newPDFDoc(rep, t, img, pages)
+		d, err := newPDFDoc(rep, t, img, fonts, pages)
 		if err != nil {
 			return err
 		}
@@ -45,7 +74,11 @@ func RenderPDF(w io.Writer, rep *kpi.Report, t *Template, logo string) error {
 			pages = d.pdf.PageCount()
 			continue
 		}
-		if err := d.pdf.Output(w); err != nil {
+		var buf bytes.Buffer
+		if err := d.pdf.Output(&buf); err != nil {
+			return fmt.Errorf("render pdf: %w", err)
+		}
+		if _, err := w.Write(buf.Bytes()); err != nil {
 			return fmt.Errorf("render pdf: %w", err)
 		}
 	}
@@ -82,7 +115,6 @@ const (
 	contentW     = pageW - 2*marginX
 	contentBot   = pageH - 18.0 // content ends above the footer
 	runningTop   = 22.0         // where content starts below the running header
-	fontFamily   = "go"
 	ptToMM       = 25.4 / 72
 	sectionGapMM = 7.0
 )
@@ -121,17 +153,24 @@ type pdfDoc struct {
 	title string
 	y     float64 // where the next content goes
 	rowH  float64 // the row height of the tables being drawn
+
+	fonts      *fontSet
+	style      string             // of the current font: "", "B" or "I"
+	size       float64            // of the current font, in points
+	registered map[*fontFace]bool // the fonts added to this document
 }
 
-func newPDFDoc(rep *kpi.Report, t *Template, logo *logoImage, pages int) (*pdfDoc, error) {
+func newPDFDoc(rep *kpi.Report, t *Template, logo *logoImage, fonts *fontSet, pages int) (*pdfDoc, error) {
 	d := &pdfDoc{
-		rep:   rep,
-		t:     t,
-		lang:  rep.Lang,
-		loc:   locale.New(rep.Lang, rep.Currency),
-		data:  newTextData(rep, t),
-		logo:  logo,
-		pages: pages,
+		rep:        rep,
+		t:          t,
+		lang:       rep.Lang,
+		loc:        locale.New(rep.Lang, rep.Currency),
+		data:       newTextData(rep, t),
+		logo:       logo,
+		pages:      pages,
+		fonts:      fonts,
+		registered: map[*fontFace]bool{},
 	}
 	var err error
 	if d.title, err = t.Title(rep); err != nil {
@@ -145,15 +184,12 @@ func newPDFDoc(rep *kpi.Report, t *Template, logo *logoImage, pages int) (*pdfDo
 		pdf.SetCreationDate(rep.GeneratedAt.UTC())
 		pdf.SetModificationDate(rep.GeneratedAt.UTC())
 	}
-	pdf.SetTitle(cleanText(rep.Company+" · "+d.title+" · "+d.data.Period), true)
-	pdf.SetAuthor(cleanText(rep.Company), true)
-	pdf.SetSubject(d.title, true)
+	pdf.SetTitle(pdfMeta(rep.Company+" · "+d.title+" · "+d.data.Period), true)
+	pdf.SetAuthor(pdfMeta(rep.Company), true)
+	pdf.SetSubject(pdfMeta(d.title), true)
 	pdf.SetCreator("kpireport", true)
 	pdf.SetProducer("kpireport", true)
 	pdf.SetLang(rep.Lang)
-	pdf.AddUTF8FontFromBytes(fontFamily, "", goregular.TTF)
-	pdf.AddUTF8FontFromBytes(fontFamily, "B", gobold.TTF)
-	pdf.AddUTF8FontFromBytes(fontFamily, "I", goitalic.TTF)
 	pdf.SetMargins(marginX, marginTop, marginX)
 	pdf.SetCellMargin(0)
 	pdf.SetAutoPageBreak(false, 0)
@@ -218,41 +254,79 @@ func (d *pdfDoc) build() error {
 	return nil
 }
 
-func (d *pdfDoc) font(style string, size float64) { d.pdf.SetFont(fontFamily, style, size) }
+// font sets the base font of style ("", "B" or "I") in size points.
+func (d *pdfDoc) font(style string, size float64) {
+	d.style, d.size = style, size
+	d.setFace(d.fonts.base[style], size)
+}
+
+// setFace makes f the font of the text drawn next, adding it to the document first.
+func (d *pdfDoc) setFace(f *fontFace, size float64) {
+	if !d.registered[f] {
+		d.pdf.AddUTF8FontFromBytes(f.family, f.style, f.ttf)
+		d.registered[f] = true
+	}
+	d.pdf.SetFont(f.family, f.style, size)
+}
+
+// width returns the width of s in mm in the current font, each character measured
+// in the font it is drawn with.
+func (d *pdfDoc) width(s string) float64 {
+	return float64(d.fonts.units(s, d.style)) * d.size * ptToMM / 1000
+}
 
 func (d *pdfDoc) textColor(c rgb) { d.pdf.SetTextColor(c.r, c.g, c.b) }
 func (d *pdfDoc) fillColor(c rgb) { d.pdf.SetFillColor(c.r, c.g, c.b) }
 func (d *pdfDoc) drawColor(c rgb) { d.pdf.SetDrawColor(c.r, c.g, c.b) }
 
-// text writes s with its baseline at y.
-func (d *pdfDoc) text(x, y float64, s string) { d.pdf.Text(x, y, s) }
+// text writes s with its baseline at y, each run of characters in the first font
+// that has them; a character no font has is drawn as a replacement and logged.
+func (d *pdfDoc) text(x, y float64, s string) {
+	runs, missing := d.fonts.segment(s, d.style)
+	d.fonts.warnMissing(s, missing)
+	base := d.fonts.base[d.style]
+	for _, run := range runs {
+		if run.face == base {
+			d.pdf.Text(x, y, run.text)
+		} else {
+			d.setFace(run.face, d.size)
+			d.pdf.Text(x, y, run.text)
+			d.setFace(base, d.size)
+		}
+		w := 0
+		for _, r := range run.text {
+			w += run.face.width(r)
+		}
+		x += float64(w) * d.size * ptToMM / 1000
+	}
+}
 
 // textRight writes s ending at x.
-func (d *pdfDoc) textRight(x, y float64, s string) { d.pdf.Text(x-d.pdf.GetStringWidth(s), y, s) }
+func (d *pdfDoc) textRight(x, y float64, s string) { d.text(x-d.width(s), y, s) }
 
 // textCenter writes s centred on x.
-func (d *pdfDoc) textCenter(x, y float64, s string) { d.pdf.Text(x-d.pdf.GetStringWidth(s)/2, y, s) }
+func (d *pdfDoc) textCenter(x, y float64, s string) { d.text(x-d.width(s)/2, y, s) }
 
 // fit sets the largest font size from size down to min at which s fits in w, and
 // returns whether it fits.
 func (d *pdfDoc) fit(style string, size, min float64, s string, w float64) bool {
 	for ; size > min; size -= 0.25 {
 		d.font(style, size)
-		if d.pdf.GetStringWidth(s) <= w {
+		if d.width(s) <= w {
 			return true
 		}
 	}
 	d.font(style, min)
-	return d.pdf.GetStringWidth(s) <= w
+	return d.width(s) <= w
 }
 
 // ellipsis shortens s with "…" until it fits in w in the current font.
 func (d *pdfDoc) ellipsis(s string, w float64) string {
-	if d.pdf.GetStringWidth(s) <= w {
+	if d.width(s) <= w {
 		return s
 	}
 	r := []rune(s)
-	for len(r) > 0 && d.pdf.GetStringWidth(string(r)+"…") > w {
+	for len(r) > 0 && d.width(string(r)+"…") > w {
 		r = r[:len(r)-1]
 	}
 	return string(r) + "…"
@@ -266,9 +340,67 @@ func (d *pdfDoc) lines(s string, w float64) []string {
 			out = append(out, "")
 			continue
 		}
-		out = append(out, d.pdf.SplitText(para, w)...)
+		out = append(out, d.splitText(para, w)...)
 	}
 	return out
+}
+
+// splitText wraps one paragraph into lines of at most w mm in the current font, as
+// fpdf's SplitText does but measuring each character in the font it is drawn with:
+// a line breaks at its last space (which it drops) or after a CJK character, and a
+// word longer than a line is cut.
+func (d *pdfDoc) splitText(s string, w float64) []string {
+	s = pdfClean(s)
+	faces := d.fonts.faces(d.style)
+	wmax := int(math.Ceil(w * 1000 / (d.size * ptToMM)))
+	rs := []rune(s)
+	var lines []string
+	sep, start, l := -1, 0, 0
+	for i := 0; i < len(rs); {
+		c := rs[i]
+		if v := visible(c); v >= 0 {
+			f, v := d.fonts.faceOf(faces, v, d.style)
+			l += f.width(v)
+		}
+		if unicode.IsSpace(c) || isCJK(c) {
+			sep = i
+		}
+		if l <= wmax {
+			i++
+			continue
+		}
+		switch {
+		case sep == -1:
+			if i == start {
+				i++
+			}
+			sep = i
+		case unicode.IsSpace(rs[sep]):
+			i = sep + 1
+		default: // after a CJK character
+			sep++
+			if sep > i {
+				sep = i
+			}
+			i = sep
+			if i == start {
+				i++
+				sep = i
+			}
+		}
+		lines = append(lines, string(rs[start:sep]))
+		sep, start, l = -1, i, 0
+	}
+	if start < len(rs) {
+		lines = append(lines, string(rs[start:]))
+	}
+	return lines
+}
+
+// isCJK reports whether a line may break after r without a space.
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) ||
+		r >= 0x3000 && r <= 0x303F || r >= 0xFF00 && r <= 0xFFEF
 }
 
 // lineHeight returns a comfortable line height in mm for a font size in points.
@@ -308,12 +440,12 @@ func (d *pdfDoc) header() error {
 	d.textColor(accentColor)
 	period := d.data.Period
 	d.textRight(right, top+6, period)
-	periodW := pdf.GetStringWidth(period)
+	periodW := d.width(period)
 	d.font("", 8.5)
 	d.textColor(mutedColor)
 	rangeText := d.t.label(d.lang, "period_range", "start", d.data.Start, "end", d.data.End)
 	d.textRight(right, top+11.5, rangeText)
-	avail := right - x - max(periodW, pdf.GetStringWidth(rangeText)) - 6
+	avail := right - x - max(periodW, d.width(rangeText)) - 6
 	d.textColor(inkColor)
 	d.fit("B", 19, 12, cleanText(d.rep.Company), avail)
 	d.text(x, top+7, d.ellipsis(cleanText(d.rep.Company), avail))

@@ -78,7 +78,7 @@ func (d *pdfDoc) card(x, y float64, r kpi.Result) {
 	pillW := 0.0
 	if status := d.t.statusLabel(d.lang, r.Status); status != "" {
 		d.font("B", 6.3)
-		pillW = pdf.GetStringWidth(status) + 3.2
+		pillW = d.width(status) + 3.2
 		c := statusColor(r.Status)
 		d.fillColor(c)
 		pdf.RoundedRect(x+cardW-cardPad-pillW, y+2.6, pillW, 3.9, 1.2, "1234", "F")
@@ -170,7 +170,7 @@ func (d *pdfDoc) card(x, y float64, r kpi.Result) {
 		if note == "" {
 			return
 		}
-		at := left + d.pdf.GetStringWidth(prev)
+		at := left + d.width(prev)
 		d.textColor(mutedColor)
 		d.text(at, lineY+3.4, d.ellipsis(cardSep+note, left+inner-at))
 		return
@@ -207,10 +207,10 @@ type changeLine struct {
 func (d *pdfDoc) changeLayout(change, prev string, w float64) changeLine {
 	for s := 1.0; s >= cardShrink-1e-9; s -= 0.02 {
 		d.font("B", s*cardChangeSize)
-		cw := d.pdf.GetStringWidth(change)
+		cw := d.width(change)
 		d.font("", s*cardPrevSize)
 		gap := 2 * s
-		if cw+gap+d.pdf.GetStringWidth(prev) <= w {
+		if cw+gap+d.width(prev) <= w {
 			return changeLine{changeSize: s * cardChangeSize, together: true, prevSize: s * cardPrevSize, prevX: cw + gap}
 		}
 	}

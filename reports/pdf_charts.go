@@ -59,7 +59,7 @@ func (d *pdfDoc) chart(x, y, w, h float64, r kpi.Result) {
 	d.font("B", 8.5)
 	d.textColor(accentColor)
 	d.textRight(x+w-3.5, y+6, value)
-	valueW := pdf.GetStringWidth(value)
+	valueW := d.width(value)
 	d.textColor(inkColor)
 	d.fit("B", 8.5, 7, r.Def.Name(d.lang), w-7-valueW-3)
 	d.text(x+3.5, y+6, d.ellipsis(r.Def.Name(d.lang), w-7-valueW-3))
@@ -91,7 +91,7 @@ func (d *pdfDoc) chart(x, y, w, h float64, r kpi.Result) {
 	var ticks []float64
 	for v := lo; v <= hi+step/2; v += step {
 		ticks = append(ticks, v)
-		labelW = math.Max(labelW, pdf.GetStringWidth(axisLabel(d.loc, v, step, r.Def.Unit)))
+		labelW = math.Max(labelW, d.width(axisLabel(d.loc, v, step, r.Def.Unit)))
 	}
 	left, right := x+3.5+labelW+1.5, x+w-3.5
 	top, bottom := y+11, y+h-10

@@ -218,7 +218,7 @@ func (d *pdfDoc) tableLayout(headers []string, rows [][]string) tableLayout {
 		need := d.headerWidth(headers[0])
 		d.font("B", size)
 		for _, row := range rows {
-			need = max(need, d.pdf.GetStringWidth(row[0]))
+			need = max(need, d.width(row[0]))
 		}
 		need = min(need+2*tableCellPad, tableNameMaxW)
 		for head := largest; head >= min(tableHeadMinSize, largest)-1e-9; head -= 0.2 {
@@ -241,7 +241,7 @@ func (d *pdfDoc) columnWidths(headers []string, rows [][]string, size, head floa
 		w := d.headerWidth(headers[j])
 		d.font("B", size)
 		for _, row := range rows {
-			w = max(w, d.pdf.GetStringWidth(row[j]))
+			w = max(w, d.width(row[j]))
 		}
 		widths[j] = w + 2*tableCellPad + 0.5
 	}
@@ -295,9 +295,9 @@ func headerLine(ps []headerPiece, from, to int) string {
 // in the current font.
 func (d *pdfDoc) headerWidth(h string) float64 {
 	ps := headerPieces(h)
-	w := d.pdf.GetStringWidth(headerLine(ps, 0, len(ps)))
+	w := d.width(headerLine(ps, 0, len(ps)))
 	for k := 1; k < len(ps); k++ {
-		w = min(w, max(d.pdf.GetStringWidth(headerLine(ps, 0, k)), d.pdf.GetStringWidth(headerLine(ps, k, len(ps)))))
+		w = min(w, max(d.width(headerLine(ps, 0, k)), d.width(headerLine(ps, k, len(ps)))))
 	}
 	return w
 }
@@ -309,7 +309,7 @@ func (d *pdfDoc) headerLines(h string, w float64) []string {
 	var lines []string
 	for from := 0; from < len(ps); {
 		to := from + 1
-		for to < len(ps) && d.pdf.GetStringWidth(headerLine(ps, from, to+1)) <= w+1e-6 {
+		for to < len(ps) && d.width(headerLine(ps, from, to+1)) <= w+1e-6 {
 			to++
 		}
 		lines = append(lines, headerLine(ps, from, to))
@@ -366,7 +366,7 @@ func (d *pdfDoc) notes(title string) {
 	lh := lineHeight(size)
 	for _, n := range notes {
 		d.font("B", size)
-		nameW := d.pdf.GetStringWidth(n.name + "  ")
+		nameW := d.width(n.name + "  ")
 		d.font("", size)
 		indent := 4.0
 		ls := d.lines(n.text, contentW-indent-nameW)
@@ -403,7 +403,7 @@ func (d *pdfDoc) definitions(title string) {
 		d.font("", 7)
 		d.textColor(mutedColor)
 		d.textRight(marginX+contentW, d.y+3.4, meta)
-		metaW := d.pdf.GetStringWidth(meta)
+		metaW := d.width(meta)
 		d.font("B", 8.8)
 		d.textColor(inkColor)
 		d.text(marginX, d.y+3.4, d.ellipsis(def.Name(d.lang), contentW-metaW-4))

@@ -148,7 +148,7 @@ func TestTableRowHeight(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := newPDFDoc(rep, tm, nil, 0)
+			d, err := newPDFDoc(rep, tm, nil, testFonts(t), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -271,9 +271,19 @@ func monthDoc(t *testing.T, rep *kpi.Report) *pdfDoc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := newPDFDoc(rep, tm, nil, 0)
+	d, err := newPDFDoc(rep, tm, nil, testFonts(t), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// testFonts returns the base fonts without fallbacks.
+func testFonts(t *testing.T) *fontSet {
+	t.Helper()
+	fs, err := loadFonts(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
 }

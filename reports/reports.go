@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,6 +38,11 @@ type Options struct {
 	TemplateDir string   // folder whose files replace the built-in templates; "" = built-in only
 	Template    string   // report template name; "" = the one of the period kind ("month", ...)
 	Logo        string   // optional PNG or JPEG for the PDF header
+	// Fonts are TrueType files ([report] fonts) the PDF draws the characters with
+	// that DejaVu Sans lacks, the first that has a character wins.
+	Fonts []string
+	// Logger gets the warnings of rendering (characters no font has). Default: none.
+	Logger *slog.Logger
 	// Now gives the generation time when the report has none (rep.GeneratedAt is
 	// zero). Default: time.Now.
 	Now func() time.Time
@@ -104,7 +110,9 @@ func Generate(ctx context.Context, rep *kpi.Report, opt Options) ([]File, error)
 		}
 		render := func(w io.Writer) error { return RenderXLSX(w, rep, t) }
 		if format == FormatPDF {
-			render = func(w io.Writer) error { return RenderPDF(w, rep, t, opt.Logo) }
+			render = func(w io.Writer) error {
+				return RenderPDFOptions(w, rep, t, PDFOptions{Logo: opt.Logo, Fonts: opt.Fonts, Logger: opt.Logger})
+			}
 		}
 		tmp, file, err := writeTemp(opt.Dir, base+"."+format, render)
 		if tmp != "" {
@@ -128,12 +136,21 @@ func Generate(ctx context.Context, rep *kpi.Report, opt Options) ([]File, error)
 }
 
 // writeTemp renders into a new temporary file in dir, for the final name name, and
-// returns the temporary file's path and the File it will become.
-func writeTemp(dir, name string, render func(io.Writer) error) (string, File, error) {
+// returns the temporary file's path and the File it will become. When rendering
+// fails, or panics, the temporary file is removed (and a panic goes on up).
+func writeTemp(dir, name string, render func(io.Writer) error) (tmp string, _ File, err error) {
 	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
 	if err != nil {
 		return "", File{}, err
 	}
+	done := false
+	defer func() {
+		if !done {
+			f.Close()
+			os.Remove(f.Name())
+			tmp = ""
+		}
+	}()
 	h := sha256.New()
 	var data bytes.Buffer
 	w := &countWriter{w: io.MultiWriter(f, h, &data)}
@@ -142,8 +159,9 @@ func writeTemp(dir, name string, render func(io.Writer) error) (string, File, er
 		err = f.Sync()
 	}
 	if err = errors.Join(err, f.Chmod(0o644), f.Close()); err != nil {
-		return f.Name(), File{}, err
+		return "", File{}, err
 	}
+	done = true
 	return f.Name(), File{Path: filepath.Join(dir, name), Bytes: w.n, SHA256: hex.EncodeToString(h.Sum(nil)), Data: data.Bytes()}, nil
 }
 

@@ -1,10 +1,15 @@
 package reports
 
 import (
+	"archive/zip"
+	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,10 +38,92 @@ func RenderXLSX(w io.Writer, rep *kpi.Report, t *Template) error {
 			return fmt.Errorf("render xlsx: %w", err)
 		}
 	}
-	if _, err := b.f.WriteTo(w); err != nil {
+	var buf bytes.Buffer
+	if _, err := b.f.WriteTo(&buf); err != nil {
+		return fmt.Errorf("render xlsx: %w", err)
+	}
+	out, err := stableXLSX(buf.Bytes())
+	if err != nil {
+		return fmt.Errorf("render xlsx: %w", err)
+	}
+	if _, err := w.Write(out); err != nil {
 		return fmt.Errorf("render xlsx: %w", err)
 	}
 	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// defaultTypes matches the <Default> elements of [Content_Types].xml.
+var (
+	defaultType  = regexp.MustCompile(`<Default [^>]*(?:/>|></Default>)`)
+	defaultTypes = regexp.MustCompile(`(?:<Default [^>]*(?:/>|></Default>))+`)
+)
+
+// stableXLSX returns the workbook b with its parts in a fixed order ([Content_Types].xml
+// first, then by name) and the <Default> content types sorted: excelize writes both
+// in map order, which differs from run to run, and the same report must give the same
+// bytes. The parts are copied as they are (compressed data too); their entries carry
+// no time.
+func stableXLSX(b []byte) ([]byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, err
+	}
+	files := slices.Clone(zr.File)
+	slices.SortFunc(files, func(a, b *zip.File) int {
+		return cmp.Or(-cmp.Compare(boolInt(a.Name == "[Content_Types].xml"), boolInt(b.Name == "[Content_Types].xml")),
+			strings.Compare(a.Name, b.Name))
+	})
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range files {
+		if f.Name != "[Content_Types].xml" {
+			raw, err := f.OpenRaw()
+			if err != nil {
+				return nil, err
+			}
+			w, err := zw.CreateRaw(&f.FileHeader)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := io.Copy(w, raw); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		xml, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		xml = defaultTypes.ReplaceAllFunc(xml, func(m []byte) []byte {
+			elems := defaultType.FindAll(m, -1)
+			slices.SortFunc(elems, bytes.Compare)
+			return bytes.Join(elems, nil)
+		})
+		hdr := &zip.FileHeader{Name: f.Name, Method: zip.Deflate}
+		w, err := zw.CreateHeader(hdr)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(xml); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // prepare checks what every renderer needs and returns the template to use.
