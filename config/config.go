@@ -60,6 +60,10 @@ type Report struct {
 	OutputDir   string         `toml:"output_dir"`   // default "reports", resolved against Dir
 	Logo        string         `toml:"logo"`         // optional PNG/JPEG path, resolved, must exist
 	TemplateDir string         `toml:"template_dir"` // optional folder of template overrides, resolved, must exist
+	// Fonts are TrueType files for the PDF's characters that the built-in DejaVu Sans
+	// lacks (CJK, for one), tried in order per character; resolved, must exist and
+	// be single TrueType fonts. Default: none.
+	Fonts []string `toml:"fonts"`
 	Location    *time.Location `toml:"-"`            // filled by Load from Timezone
 }
 
@@ -355,6 +359,9 @@ func (c *Config) resolve() {
 	c.Report.OutputDir = c.abs(c.Report.OutputDir)
 	c.Report.Logo = c.abs(c.Report.Logo)
 	c.Report.TemplateDir = c.abs(c.Report.TemplateDir)
+	for i, f := range c.Report.Fonts {
+		c.Report.Fonts[i] = c.abs(f)
+	}
 	c.Source.Dir = c.abs(c.Source.Dir)
 	c.Source.Path = c.abs(c.Source.Path)
 	c.SMTP.PasswordFile = c.abs(c.SMTP.PasswordFile)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"golang.org/x/image/font/sfnt"
 	"golang.org/x/text/currency"
 )
 
@@ -112,6 +113,41 @@ func (c *Config) checkReport(ps *problems) {
 	}
 	if r.TemplateDir != "" {
 		checkDir(ps, "report.template_dir", c.abs(r.TemplateDir))
+	}
+	for i, f := range r.Fonts {
+		key := fmt.Sprintf("report.fonts[%d]", i)
+		if f == "" {
+			ps.add(key, "is empty; give the path of a .ttf file")
+			continue
+		}
+		checkFont(ps, key, c.abs(f))
+	}
+}
+
+// checkFont checks that path is a single TrueType font that the PDF can embed: not
+// a collection (.ttc) and not an OpenType font with CFF outlines (.otf).
+func checkFont(ps *problems, key, path string) {
+	if !checkFile(ps, key, path) {
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		ps.add(key, "%q cannot be read: %v", path, unwrapPath(err))
+		return
+	}
+	switch {
+	case bytes.HasPrefix(b, []byte("ttcf")):
+		ps.add(key, "%q is a font collection (.ttc), which the PDF cannot embed; use a single .ttf font", path)
+		return
+	case bytes.HasPrefix(b, []byte("OTTO")):
+		ps.add(key, "%q is an OpenType font with CFF outlines, which the PDF cannot embed; use a .ttf font with TrueType outlines", path)
+		return
+	case !bytes.HasPrefix(b, []byte{0, 1, 0, 0}) && !bytes.HasPrefix(b, []byte("true")):
+		ps.add(key, "%q is not a TrueType font", path)
+		return
+	}
+	if _, err := sfnt.Parse(b); err != nil {
+		ps.add(key, "%q is not a TrueType font: %v", path, err)
 	}
 }
 

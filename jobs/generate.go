@@ -34,6 +34,8 @@ func (r *Runner) Generate(ctx context.Context, job *config.Job, p period.Period,
 		TemplateDir: r.Config.Report.TemplateDir,
 		Template:    job.Template,
 		Logo:        r.Config.Report.Logo,
+		Fonts:       r.Config.Report.Fonts,
+		Logger:      r.logger().With("job", job.Name, "period", p.Label()),
 		Now:         r.Now,
 	})
 	if err != nil {

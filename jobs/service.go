@@ -281,6 +281,8 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 		TemplateDir: s.Runner.Config.Report.TemplateDir,
 		Template:    job.Template,
 		Logo:        s.Runner.Config.Report.Logo,
+		Fonts:       s.Runner.Config.Report.Fonts,
+		Logger:      s.Runner.logger().With("job", job.Name, "period", p.Label()),
 		Now:         s.Runner.Now,
 	})
 	if err != nil {

@@ -41,10 +41,14 @@ func BenchmarkGenerateDemo(b *testing.B) {
 			}
 			opt := reports.Options{Dir: b.TempDir(), Formats: job.Formats, Filename: job.Filename, Template: job.Template}
 			b.ReportAllocs()
+			var files []reports.File
 			for b.Loop() {
-				if _, err := reports.Generate(context.Background(), rep, opt); err != nil {
+				if files, err = reports.Generate(context.Background(), rep, opt); err != nil {
 					b.Fatal(err)
 				}
+			}
+			for _, f := range files {
+				b.ReportMetric(float64(f.Bytes), f.Format+"-bytes")
 			}
 		})
 	}

@@ -153,7 +153,7 @@ func TestPDFBadFont(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := map[string]string{
-		bad:                             "CFF outlines",
+		bad:                            "CFF outlines",
 		filepath.Join(dir, "none.ttf"): "no such file",
 	}
 	for path, want := range tests {
