@@ -53,18 +53,18 @@ type Config struct {
 
 // Report holds what every report of this configuration shares.
 type Report struct {
-	Company     string         `toml:"company"`      // required
-	Timezone    string         `toml:"timezone"`     // IANA name, default "UTC"; validated with time.LoadLocation
-	Currency    string         `toml:"currency"`     // ISO 4217 code, 3 upper-case letters, default "EUR"
-	Language    string         `toml:"language"`     // "en" | "nl", default "en"
-	OutputDir   string         `toml:"output_dir"`   // default "reports", resolved against Dir
-	Logo        string         `toml:"logo"`         // optional PNG/JPEG path, resolved, must exist
-	TemplateDir string         `toml:"template_dir"` // optional folder of template overrides, resolved, must exist
+	Company     string `toml:"company"`      // required
+	Timezone    string `toml:"timezone"`     // IANA name, default "UTC"; validated with time.LoadLocation
+	Currency    string `toml:"currency"`     // ISO 4217 code, 3 upper-case letters, default "EUR"
+	Language    string `toml:"language"`     // "en" | "nl", default "en"
+	OutputDir   string `toml:"output_dir"`   // default "reports", resolved against Dir
+	Logo        string `toml:"logo"`         // optional PNG/JPEG path, resolved, must exist
+	TemplateDir string `toml:"template_dir"` // optional folder of template overrides, resolved, must exist
 	// Fonts are TrueType files for the PDF's characters that the built-in DejaVu Sans
 	// lacks (CJK, for one), tried in order per character; resolved, must exist and
 	// be single TrueType fonts. Default: none.
-	Fonts []string `toml:"fonts"`
-	Location    *time.Location `toml:"-"`            // filled by Load from Timezone
+	Fonts    []string       `toml:"fonts"`
+	Location *time.Location `toml:"-"` // filled by Load from Timezone
 }
 
 // Source says where the sales data is read from.
