@@ -152,7 +152,12 @@ func row(f locale.Format, labels *reports.Labels, k kpi.Result) Row {
 		r.StatusText = labels.Status(f.Lang, k.Status)
 		r.Color = c
 	}
-	if k.Change.OK() && k.Change.V.Sign() != 0 {
+	// A change that shows as zero ("0.0 pp", "+0.0%") has no arrow.
+	zero := k.Change.OK() && locale.ChangeRoundsToZero(k.Change.V, k.Def.Unit)
+	if k.ChangeRel.OK() && k.Def.Unit != kpi.Ratio {
+		zero = locale.PercentRoundsToZero(k.ChangeRel.V)
+	}
+	if k.Change.OK() && k.Change.V.Sign() != 0 && !zero {
 		up := k.Change.V.Sign() > 0
 		r.Arrow = "▼"
 		if up {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/money"
 	"github.com/kpireport/kpireport/period"
 )
 
@@ -59,7 +60,7 @@ func (f Format) Change(v kpi.Value, u kpi.Unit) string {
 	if !v.OK() {
 		return f.NA()
 	}
-	plus := v.V.Sign() > 0
+	plus := v.V.Sign() > 0 && !ChangeRoundsToZero(v.V, u)
 	if u == kpi.Ratio {
 		pp := f.Number(new(big.Rat).Mul(v.V, big.NewRat(100, 1)), 1) + " pp"
 		if plus {
@@ -76,4 +77,30 @@ func (f Format) Change(v kpi.Value, u kpi.Unit) string {
 		return sym + "+" + s[len(sym):]
 	}
 	return "+" + s
+}
+
+// ChangeRoundsToZero reports whether Change shows the change r in unit u as zero
+// ("0.0 pp", "€0.00", "0"): such a change has no direction, so it gets no sign, no
+// arrow and no good-or-bad colour.
+func ChangeRoundsToZero(r *big.Rat, u kpi.Unit) bool {
+	switch u {
+	case kpi.Money, kpi.MoneyPerDay:
+		return RoundsToZero(r, 2)
+	case kpi.Ratio: // percentage points with one fraction digit
+		return RoundsToZero(new(big.Rat).Mul(r, big.NewRat(100, 1)), 1)
+	case kpi.Days:
+		return RoundsToZero(r, 1)
+	}
+	return RoundsToZero(r, 0)
+}
+
+// PercentRoundsToZero reports whether Percent shows the ratio r as zero ("0.0%").
+func PercentRoundsToZero(r *big.Rat) bool {
+	return RoundsToZero(new(big.Rat).Mul(r, big.NewRat(100, 1)), 1)
+}
+
+// RoundsToZero reports whether r, rounded to digits fraction digits as Number
+// rounds it, is zero.
+func RoundsToZero(r *big.Rat, digits int) bool {
+	return strings.Trim(money.FormatRat(r, digits), "-0.") == ""
 }

@@ -18,7 +18,7 @@ import (
 
 // signedPercent formats a relative change with an explicit sign: "+4.6%", "-1,2 %".
 func signedPercent(f locale.Format, r *big.Rat) string {
-	if r.Sign() > 0 {
+	if r.Sign() > 0 && !locale.PercentRoundsToZero(r) {
 		return "+" + f.Percent(r)
 	}
 	return f.Percent(r)

@@ -6,6 +6,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/locale"
 )
 
 // Card grid geometry in mm.
@@ -41,9 +42,10 @@ func (d *pdfDoc) cards(title string, ids []string) error {
 	return nil
 }
 
-// direction returns the colour of a change: good news green, bad news red, none grey.
+// direction returns the colour of a change and its sign: good news green, bad news
+// red, none grey. A change that shows as zero ("0.0 pp") has none.
 func direction(r kpi.Result) (rgb, int) {
-	if !r.Change.OK() || r.Change.V.Sign() == 0 {
+	if !r.Change.OK() || locale.ChangeRoundsToZero(r.Change.V, r.Def.Unit) {
 		return faintColor, 0
 	}
 	sign := r.Change.V.Sign()

@@ -233,13 +233,31 @@ func TestDirection(t *testing.T) {
 // pointing the way of the change, green or red by whether the KPI is better higher
 // or lower. The fixture's CAC (n/a) is given a rise, which is bad news.
 func TestPDFCardArrows(t *testing.T) {
-	rep := fixtureReport(t, "en")
+	for _, lang := range locale.Languages {
+		t.Run(lang, func(t *testing.T) { testPDFCardArrows(t, lang) })
+	}
+}
+
+// testPDFCardArrows checks the arrows of the cards: up or down with the change,
+// green or red by the KPI's better direction, and none for a change that shows as
+// zero ("0.0 pp"), which is not signed either.
+func testPDFCardArrows(t *testing.T, lang string) {
+	rep := fixtureReport(t, lang)
 	r := *rep
 	r.KPIs = slices.Clone(rep.KPIs)
 	for i := range r.KPIs {
-		if k := &r.KPIs[i]; k.Def.ID == kpi.IDCAC {
+		switch k := &r.KPIs[i]; k.Def.ID {
+		case kpi.IDCAC:
 			k.Value, k.Previous = kpi.Exact(big.NewRat(240, 1)), kpi.Exact(big.NewRat(200, 1))
 			k.Change, k.ChangeRel = kpi.Exact(big.NewRat(40, 1)), kpi.Exact(big.NewRat(1, 5))
+		case kpi.IDChurnRate: // 1.2% → 0.9%
+			k.Value, k.Previous = kpi.Exact(big.NewRat(9, 1000)), kpi.Exact(big.NewRat(12, 1000))
+			k.Change, k.ChangeRel = kpi.Exact(big.NewRat(-3, 1000)), kpi.Exact(big.NewRat(-1, 4))
+		case kpi.IDRetentionRate: // 99.0% → 99.004%: +0.004 pp shows as 0.0 pp
+			k.Value, k.Previous = kpi.Exact(big.NewRat(99004, 100000)), kpi.Exact(big.NewRat(99, 100))
+			k.Change, k.ChangeRel = kpi.Exact(big.NewRat(4, 100000)), kpi.Exact(big.NewRat(4, 99000))
+		case kpi.IDProfitMargin: // a fall of 0.03 pp, shown as 0.0 pp too
+			k.Change = kpi.Exact(big.NewRat(-3, 100000))
 		}
 	}
 	tm, err := defaultTemplate(period.Month)
@@ -254,7 +272,7 @@ func TestPDFCardArrows(t *testing.T) {
 	var want []arrow
 	for _, id := range tm.Sections[0].KPIs {
 		k, _ := r.KPI(id)
-		if !k.Value.OK() || !k.Change.OK() || k.Change.V.Sign() == 0 {
+		if !k.Value.OK() || !k.Change.OK() || k.Change.V.Sign() == 0 || id == kpi.IDRetentionRate || id == kpi.IDProfitMargin {
 			continue
 		}
 		up := k.Change.V.Sign() > 0
@@ -287,6 +305,11 @@ func TestPDFCardArrows(t *testing.T) {
 	}
 	if !sawCAC || !sawChurn {
 		t.Errorf("the test wants a rising CAC (%t) and a falling churn (%t)", sawCAC, sawChurn)
+	}
+	text := pdfText(t, renderPDF(t, &r, tm, ""))
+	zero := map[string]string{"en": "0.0 pp vs 99.0%", "nl": "0,0 pp t.o.v. 99,0 %"}[lang]
+	if !strings.Contains(text, zero) || strings.Contains(text, "+"+zero) || strings.Contains(text, "+0.0 pp") || strings.Contains(text, "+0,0 pp") {
+		t.Errorf("the retention card does not show %q unsigned:\n%s", zero, text)
 	}
 }
 
