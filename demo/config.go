@@ -63,7 +63,8 @@ func configText(opt Options, t targets) string {
 	if opt.Format == FormatCSV {
 		source = "type = \"csv\"             # or: type = \"sqlite\" / path = \"data/kpireport.db\"\ndir = \"data\""
 	}
-	fmt.Fprintf(&b, "# Demo company written by `kpireport demo` (seed %d, %d orders).\n", opt.Seed, opt.Orders)
+	fmt.Fprintf(&b, "%s (seed %d, %d orders): a demo company.\n", Marker, opt.Seed, opt.Orders)
+	b.WriteString("# kpireport demo overwrites this file; remove the line above to keep it.\n")
 	fmt.Fprintf(&b, `[report]
 company = %s
 timezone = %s

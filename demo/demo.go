@@ -59,6 +59,9 @@ type Options struct {
 	// Timezone is the IANA zone of the generated local timestamps and of the
 	// config. Default: "Europe/Amsterdam".
 	Timezone string
+	// Force overwrites Dir/kpireport.toml and the data files also when kpireport
+	// demo did not write them. Default: false, and such files are ErrNotDemo.
+	Force bool
 }
 
 // Result says what Generate wrote.
@@ -68,7 +71,9 @@ type Result struct {
 	Rows       map[string]int // rows written per table
 }
 
-// Generate writes the demo data set and its config described by opt.
+// Generate writes the demo data set and its config described by opt. It replaces a
+// config or data file only when kpireport demo wrote it (the config's first line is
+// Marker), or with opt.Force; otherwise it writes nothing and returns ErrNotDemo.
 //
 // Every file is written under a temporary name in its final folder and renamed
 // only when all of them are complete, so a failed or cancelled run leaves no
@@ -80,6 +85,9 @@ func Generate(ctx context.Context, opt Options) (res Result, err error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("generate demo data: %w", err)
+	}
+	if err := checkOverwrite(opt); err != nil {
+		return Result{}, err
 	}
 	cal := newCalendar(opt.End, loc)
 	dataDir := filepath.Join(opt.Dir, "data")
