@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/jobs"
@@ -14,12 +15,16 @@ import (
 var backfillCmd = &command{
 	name:    "backfill",
 	summary: "generate (and optionally send) a job's reports for a range of past periods",
-	usage:   "backfill --config FILE --job NAME --from LABEL --to LABEL [--send] [--resend]",
+	usage:   "backfill --config FILE --job NAME --from LABEL --to LABEL [--allow-incomplete] [--send] [--resend]",
 	help: `
 Runs the job for every period from --from to --to (inclusive, oldest first), as a
 manual run recorded in the ledger. Without --send it only renders the files. With
 --send each recipient that does not have a period's report yet gets it; --resend sends
-again to those who have. Stops at the first period that fails.`,
+again to those who have. Stops at the first period that fails.
+A --to period that has not ended is refused unless --allow-incomplete (its report is
+"to date" and never counts as the period's report); one that has not started always.
+A period whose data the quality gate ([quality]) holds is rendered, not sent, and
+recorded as held; backfill goes on with the next period and exits 1 at the end.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		jobName := fs.String("job", "", "job name from the config; default: the only job")
@@ -28,6 +33,7 @@ again to those who have. Stops at the first period that fails.`,
 		send := fs.Bool("send", false, "mail the reports to the job's recipients")
 		resend := fs.Bool("resend", false, "with --send: also to recipients that already have them")
 		out := fs.String("out", "", "output folder (default: report.output_dir)")
+		allowIncomplete := fs.Bool("allow-incomplete", false, "allow a last period that has not ended: a report to date")
 		return func(ctx context.Context, e *env, args []string) error {
 			if *from == "" || *to == "" {
 				return usagef("--from and --to are required")
@@ -52,15 +58,27 @@ again to those who have. Stops at the first period that fails.`,
 			if last.Start() < first.Start() {
 				return usagef("--to %s is before --from %s", last, first)
 			}
+			if err := checkPeriod(svc.Runner, last, *allowIncomplete); err != nil {
+				return err
+			}
+			var held []string
 			for p := first; p.Start() <= last.Start(); p = p.Next() {
 				fmt.Fprintf(e.stdout, "%s:\n", p)
-				res, err := svc.Run(ctx, job, p, jobs.RunOptions{Trigger: ledger.TriggerManual, Send: *send, Resend: *resend, OutDir: *out})
+				res, err := svc.Run(ctx, job, p, jobs.RunOptions{Trigger: ledger.TriggerManual, Send: *send, Resend: *resend, OutDir: *out,
+					AllowIncomplete: *allowIncomplete})
 				if res != nil {
 					printRun(e, res)
+					if len(res.Held) > 0 {
+						fmt.Fprintf(e.stdout, "%v\n", heldError(res))
+						held = append(held, p.Label())
+					}
 				}
 				if err != nil {
 					return fmt.Errorf("%s: %w", p, err)
 				}
+			}
+			if len(held) > 0 {
+				return fmt.Errorf("held by the data-quality gate, not sent: %s", strings.Join(held, ", "))
 			}
 			return nil
 		}

@@ -68,7 +68,7 @@ files that run rendered) and the last error.`,
 					dur = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
 				}
 				rows = append(rows, []string{fmt.Sprint(r.ID), r.Job, r.Period, string(r.Trigger),
-					fmt.Sprint(r.Attempt), string(r.Status), stamp(r.StartedAt), dur, oneLine(r.Error)})
+					fmt.Sprint(r.Attempt), runStatus(r), stamp(r.StartedAt), dur, oneLine(r.Error)})
 				for _, a := range r.Artifacts {
 					files = append(files, []string{fmt.Sprint(r.ID), filepath.Base(a.Path), byteSize(a.Bytes), shortHash(a.SHA256)})
 				}
@@ -80,6 +80,14 @@ files that run rendered) and the last error.`,
 				ds, err := l.Deliveries(ctx, r.Job, r.Period)
 				if err != nil {
 					return err
+				}
+				if r.Incomplete {
+					// A report to date is delivered under a key of its own (jobs.toDateLabel).
+					toDate, err := l.Deliveries(ctx, r.Job, r.Period+"~to-"+r.StartedAt.In(loc).Format("2006-01-02"))
+					if err != nil {
+						return err
+					}
+					ds = append(ds, toDate...)
 				}
 				for _, d := range ds {
 					deliveries = append(deliveries, []string{d.Job, d.Period, d.Kind, d.Recipient,
@@ -170,3 +178,16 @@ func sentHashes(files []ledger.SentFile) string {
 
 // oneLine keeps a table cell on one line: an error joined from several reads "a; b".
 func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+
+// runStatus is a run's status with what it covered: "succeeded, to date" for a
+// run of a period that had not ended, ", forced" for a held report sent anyway.
+func runStatus(r ledger.Run) string {
+	s := string(r.Status)
+	if r.Incomplete {
+		s += ", to date"
+	}
+	if r.Forced {
+		s += ", forced"
+	}
+	return s
+}

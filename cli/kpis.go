@@ -19,13 +19,17 @@ import (
 var kpisCmd = &command{
 	name:    "kpis",
 	summary: "compute the KPIs of a job for one period and print them",
-	usage:   "kpis --config FILE --job NAME [--period LABEL] [--format table|json] [--explain]",
+	usage:   "kpis --config FILE --job NAME [--period LABEL] [--allow-incomplete] [--format table|json] [--explain]",
 	help: `
 Loads the job's data source, computes every KPI of the period with its previous and
 year-ago value, change, target status and 12-period trend, and prints them: as an
 aligned table in the report language, or as JSON (the shape is in docs/kpis.md).
 --period is a label such as 2026-10 (month), 2026-W43 (ISO week) or 2026-Q3
-(quarter); it defaults to the last complete period in the report's time zone.
+(quarter); it defaults to the last complete period in the report's time zone. A
+period that has not ended is refused unless --allow-incomplete (the KPIs are then
+to date); one that has not started always. When the data fails the data-quality
+gate ([quality]: min_orders, freshness, max_drop), each reason is printed as a
+warning (on stderr with --format json): a scheduled run would hold the report.
 With --explain a postgres or mysql source prints the SQL it runs for the period
 (the aggregation is pushed down into the database) instead of computing.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
@@ -34,6 +38,7 @@ With --explain a postgres or mysql source prints the SQL it runs for the period
 		label := fs.String("period", "", "period label: 2026-10, 2026-W43 or 2026-Q3 (default: last complete period)")
 		format := fs.String("format", "table", "output format: table or json")
 		explain := fs.Bool("explain", false, "print the SQL a database source runs, instead of the KPIs")
+		allowIncomplete := fs.Bool("allow-incomplete", false, "allow a period that has not ended: KPIs to date")
 		return func(ctx context.Context, e *env, args []string) error {
 			if *format != "table" && *format != "json" {
 				return usagef("--format must be table or json, not %q", *format)
@@ -45,6 +50,9 @@ With --explain a postgres or mysql source prints the SQL it runs for the period
 			p, err := runner.Period(job, *label)
 			if err != nil {
 				return usageError{err.Error()}
+			}
+			if err := checkPeriod(runner, p, *allowIncomplete); err != nil {
+				return err
 			}
 			if *explain {
 				stmts, err := runner.Explain(ctx, p)
@@ -68,9 +76,14 @@ With --explain a postgres or mysql source prints the SQL it runs for the period
 					return fmt.Errorf("encode json: %w", err)
 				}
 				_, err = e.stdout.Write(b)
+				printQuality(e.stderr, rep, rep.Lang)
 				return err
 			}
-			return printTable(e.stdout, rep, labels)
+			if err := printTable(e.stdout, rep, labels); err != nil {
+				return err
+			}
+			printQuality(e.stdout, rep, rep.Lang)
+			return nil
 		}
 	},
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/jobs"
@@ -70,6 +71,7 @@ func printRun(e *env, res *jobs.RunResult) {
 	for _, f := range res.Files {
 		fmt.Fprintln(e.stdout, f.Path)
 	}
+
 	if d := res.Delivery; d != nil {
 		for _, r := range d.Sent {
 			fmt.Fprintf(e.stdout, "sent to %s\n", r)
@@ -89,4 +91,9 @@ func stateName(cfg *config.Config) string {
 		return "postgres ($" + cfg.State.DSNEnv + ")"
 	}
 	return cfg.State.Path
+}
+
+// heldError is the error of a run whose report the data-quality gate held.
+func heldError(res *jobs.RunResult) error {
+	return fmt.Errorf("held, not sent: %s (the daemon sends it when the data passes; --force sends it now)", strings.Join(res.Held, "; "))
 }

@@ -42,6 +42,19 @@ otherwise.`,
 				return err
 			}
 			fmt.Fprintf(e.stdout, "%s: config ok, templates ok, %s source loads (%d jobs)\n", cfg.Path, cfg.Source.Type, len(cfg.Jobs))
+			// What the data-quality gate would hold in each job's last complete period.
+			for i := range cfg.Jobs {
+				job := &cfg.Jobs[i]
+				p, err := runner.Period(job, "")
+				if err != nil {
+					return err
+				}
+				rep, err := runner.Compute(ctx, job, p)
+				if err != nil {
+					return err
+				}
+				printQuality(e.stdout, rep, "en")
+			}
 			return nil
 		}
 	},

@@ -42,6 +42,7 @@ type Config struct {
 	Report   Report             `toml:"report"`
 	Source   Source             `toml:"source"`
 	KPI      KPI                `toml:"kpi"`
+	Quality  Quality            `toml:"quality"` // the data-quality gate before a report is mailed
 	Targets  map[string]float64 `toml:"targets"` // KPI id -> target value (ratios as fractions: 0.05 = 5 %)
 	SMTP     SMTP               `toml:"smtp"`
 	Delivery Delivery           `toml:"delivery"`
@@ -132,6 +133,8 @@ type Job struct {
 	// Targets override [targets] for this job, KPI id -> target: a monthly revenue
 	// target means nothing to a weekly job.
 	Targets map[string]float64 `toml:"targets"`
+	// Quality overrides [quality] for this job, key by key.
+	Quality Quality `toml:"quality"`
 }
 
 // TargetsOf returns the targets of job j: [targets], overridden by the job's own.

@@ -106,6 +106,7 @@ func (c *Config) checkJob(ps *problems, key string, j *Job) {
 		ps.add(key+".schedule", "%s", msg)
 	}
 	checkTargets(ps, key+".targets.", j.Targets)
+	checkQuality(ps, key+".quality", j.Quality)
 
 	if len(j.Formats) == 0 {
 		ps.add(key+".formats", "lists no format; one or more of %s, or leave it out for both", list(formats))

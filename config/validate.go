@@ -62,6 +62,7 @@ func (c *Config) problems(md *toml.MetaData) ([]Problem, secrets) {
 	sec.sourceDSN = c.checkSource(&ps)
 	c.checkKPI(&ps, md)
 	c.checkTargets(&ps)
+	checkQuality(&ps, "quality", c.Quality)
 	sec.smtpPassword = c.checkSMTP(&ps)
 	c.checkDelivery(&ps)
 	sec.stateDSN = c.checkState(&ps)

@@ -104,6 +104,9 @@ func Compose(rep *kpi.Report, tmpl *reports.Template, subject, templateDir strin
 		}
 	}
 	m := &Mail{Subject: oneLine(sb.String())}
+	if rep.Incomplete() {
+		m.Subject += " (" + toDate(f, rep) + ")"
+	}
 	if m.HTML, err = execute(templateDir, "email.html.tmpl", d, true); err != nil {
 		return nil, err
 	}
@@ -251,4 +254,21 @@ func load(templateDir, name string) (src, origin string, err error) {
 // oneLine folds line breaks so that data can never add a mail header.
 func oneLine(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
+}
+
+// toDate says, for a subject, that rep covers its period only up to its AsOf
+// day: "to date: 1–3 December 2026", "t/m 3 december 2026".
+func toDate(f locale.Format, rep *kpi.Report) string {
+	end := rep.AsOf.In(rep.Start.Location())
+	if rep.Lang == "nl" {
+		return "t/m " + f.Date(end)
+	}
+	from := f.Date(rep.Start)
+	switch start := rep.Start; {
+	case start.Year() == end.Year() && start.Month() == end.Month():
+		from = fmt.Sprint(start.Day())
+	case start.Year() == end.Year():
+		from = fmt.Sprintf("%d %s", start.Day(), f.MonthName(start.Month()))
+	}
+	return "to date: " + from + "–" + f.Date(end)
 }

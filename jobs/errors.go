@@ -12,3 +12,12 @@ var (
 	// aggregation.
 	ErrNoExplain = errors.New("jobs: nothing to explain")
 )
+
+// Errors of periods that cannot be reported on yet (Runner.CheckPeriod).
+var (
+	// ErrIncomplete: the period has not ended; a report of it is "to date" and
+	// needs RunOptions.AllowIncomplete (--allow-incomplete).
+	ErrIncomplete = errors.New("jobs: period has not ended")
+	// ErrFuture: the period has not started; there is nothing to report.
+	ErrFuture = errors.New("jobs: period has not started")
+)

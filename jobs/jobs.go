@@ -74,6 +74,7 @@ func (r *Runner) Compute(ctx context.Context, job *config.Job, p period.Period) 
 	rep.Currency = r.Config.Report.Currency
 	rep.Lang = job.Lang(r.Config)
 	rep.GeneratedAt = r.now().In(r.Config.Report.Location)
+	r.gate(job, plan, data, rep)
 	r.logger().LogAttrs(ctx, slog.LevelInfo, "computed",
 		slog.String("job", job.Name), slog.String("period", p.Label()),
 		slog.Duration("duration", time.Since(start).Round(time.Millisecond)))

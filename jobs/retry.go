@@ -61,11 +61,13 @@ func (d *Daemon) waitOver(ctx context.Context, jp jobPeriod, interval time.Durat
 
 // failureStreak returns the failed runs at the head of runs (the runs of one period,
 // newest first, as ledger.PeriodRuns returns them), newest first: the period's
-// failures since its latest run that did not fail. It is empty when the latest run
+// failures since its latest run that did not fail. A run the data-quality gate
+// held counts as failed: the period waits and is run again as after a failure,
+// and the operators hear of it as of a failure. It is empty when the latest run
 // succeeded or is still running.
 func failureStreak(runs []ledger.Run) []ledger.Run {
 	for i, r := range runs {
-		if r.Status != ledger.RunFailed {
+		if r.Status != ledger.RunFailed && r.Status != ledger.RunHeld {
 			return runs[:i]
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +47,11 @@ type RunOptions struct {
 	Send    bool   // mail the report to the job's recipients
 	Resend  bool   // also to recipients that already have it
 	OutDir  string // "" = report.output_dir
+	// AllowIncomplete runs a period that has not ended: its report is "to date"
+	// and the run never makes the period done (see CheckPeriod).
+	AllowIncomplete bool
+	// Force sends a report that the data-quality gate holds.
+	Force bool
 }
 
 // RunResult is what one run did.
@@ -54,6 +60,11 @@ type RunResult struct {
 	Files    []reports.File
 	Delivery *delivery.Report // nil when nothing was sent
 	Skipped  bool             // a scheduled run found the period already done, or claimed
+	// Held are the reasons the data-quality gate held the report (not sent);
+	// the run is recorded as held.
+	Held []string
+	// Quality is the gate's verdict on the run's data; nil when it did not load.
+	Quality *kpi.Quality
 	// ClaimedBy is the node whose claim on the period made a scheduled or catch-up run
 	// skip it; "" when the run was not skipped for a claim.
 	ClaimedBy string
@@ -187,6 +198,9 @@ func (s *Service) Close() error { return s.Ledger.Close() }
 func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt RunOptions) (res *RunResult, err error) {
 	log := s.Runner.logger().With(slog.String("job", job.Name), slog.String("period", p.Label()))
 	start := time.Now()
+	if err := s.Runner.CheckPeriod(p, opt.AllowIncomplete); err != nil {
+		return nil, err
+	}
 	skipDone := opt.Trigger != ledger.TriggerManual && !opt.Resend
 	if skipDone {
 		if res, err := s.skipDone(ctx, log, job, p, opt); res != nil || err != nil {
@@ -234,6 +248,8 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 		status, msg := ledger.RunSucceeded, ""
 		if err != nil {
 			status, msg = ledger.RunFailed, err.Error()
+		} else if len(res.Held) > 0 {
+			status, msg = ledger.RunHeld, "held: "+strings.Join(res.Held, "; ")
 		}
 		var arts []ledger.Artifact
 		for _, f := range res.Files {
@@ -260,6 +276,12 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 			s.notifyFailure(fctx, log, job, p, run, err)
 			return
 		}
+		if status == ledger.RunHeld {
+			attrs = append(attrs, slog.String("reasons", msg))
+			log.LogAttrs(fctx, slog.LevelWarn, "run", attrs...)
+			s.notifyHeld(fctx, log, job, p, run, res.Held)
+			return
+		}
 		log.LogAttrs(fctx, slog.LevelInfo, "run", attrs...)
 		if res.Delivery != nil && len(res.Delivery.Sent) > 0 {
 			s.notifyRecovered(fctx, log, job, p, run)
@@ -269,6 +291,12 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 	rep, err := s.Runner.Compute(ctx, job, p)
 	if err != nil {
 		return res, err
+	}
+	res.Quality = rep.Quality
+	if rep.Incomplete() {
+		if err := s.Ledger.SetRunFlags(ctx, run.ID, ledger.RunFlags{Incomplete: true}); err != nil {
+			return res, err
+		}
 	}
 	dir := opt.OutDir
 	if dir == "" {
@@ -291,9 +319,26 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 	if !s.sends(job, opt.Send) {
 		return res, nil
 	}
+	// The data-quality gate: a report of data that is missing or cut off is
+	// rendered but not sent, unless forced.
+	if q := rep.Quality; q != nil && !q.Passed() {
+		if !opt.Force {
+			for _, is := range q.Issues {
+				res.Held = append(res.Held, is.Text("en"))
+			}
+			return res, nil
+		}
+		if err := s.Ledger.SetRunFlags(ctx, run.ID, ledger.RunFlags{Incomplete: rep.Incomplete(), Forced: true}); err != nil {
+			return res, err
+		}
+		log.LogAttrs(ctx, slog.LevelWarn, "sending a held report: --force", slog.String("reasons", q.Reasons("en")))
+	}
 	msg, err := s.message(job, rep, res.Files)
 	if err != nil {
 		return res, err
+	}
+	if rep.Incomplete() {
+		msg.Period = toDateLabel(p, rep.AsOf)
 	}
 	// Every send first renews the claim, so nothing goes out once it is lost.
 	dl := *s.Deliverer

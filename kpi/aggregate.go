@@ -112,6 +112,7 @@ type Aggregator struct {
 	reps           map[string]*DimMeasures
 	regions        map[string]*DimMeasures
 	wonByCustomer  map[string]*DimMeasures // dimension-window won deals with a customer, for regions
+	latest         period.Date             // the watermark: the latest row date seen (Data.Latest)
 }
 
 type custSpan struct{ acquired, churned period.Date }
@@ -145,6 +146,7 @@ func NewAggregator(plan *Plan) *Aggregator {
 		reps:           make(map[string]*DimMeasures),
 		regions:        make(map[string]*DimMeasures),
 		wonByCustomer:  make(map[string]*DimMeasures),
+		latest:         NoRows,
 	}
 	a.index = make([]uint16, a.last-a.first)
 	k := 0
@@ -171,8 +173,17 @@ func (a *Aggregator) interval(d period.Date) (int, bool) {
 	return int(a.index[d-a.first]), true
 }
 
+// See records d, the date of a row, in the watermark (Data.Latest). The Add
+// methods call it; a source that skips rows outside the plan calls it for them.
+func (a *Aggregator) See(d period.Date) {
+	if d > a.latest {
+		a.latest = d
+	}
+}
+
 // AddOrder adds one order.
 func (a *Aggregator) AddOrder(o *Order) {
+	a.See(o.Day)
 	k, ok := a.interval(o.Day)
 	if !ok {
 		return
@@ -239,6 +250,7 @@ func dimOf(m map[string]*DimMeasures, name []byte) *DimMeasures {
 
 // AddCustomer adds one customer.
 func (a *Aggregator) AddCustomer(c *Customer) {
+	a.See(c.Acquired)
 	a.customers = append(a.customers, custSpan{acquired: c.Acquired, churned: c.Churned})
 	if k, ok := a.interval(c.Acquired); ok {
 		a.acc[k].NewCustomers++
@@ -250,6 +262,7 @@ func (a *Aggregator) AddCustomer(c *Customer) {
 
 // AddLead adds one lead.
 func (a *Aggregator) AddLead(l *Lead) {
+	a.See(l.Created)
 	if k, ok := a.interval(l.Created); ok {
 		a.acc[k].LeadsCreated++
 		if l.Converted != period.NoDate {
@@ -273,6 +286,7 @@ func (a *Aggregator) AddLead(l *Lead) {
 
 // AddDeal adds one deal.
 func (a *Aggregator) AddDeal(d *Deal) {
+	a.See(d.Created)
 	if d.Status != DealWon {
 		return
 	}
@@ -294,6 +308,7 @@ func (a *Aggregator) AddDeal(d *Deal) {
 
 // AddSpend adds one spend row.
 func (a *Aggregator) AddSpend(s *Spend) {
+	a.See(s.Day)
 	if k, ok := a.interval(s.Day); ok {
 		a.acc[k].Spend.Add(s.Amount)
 	}
@@ -301,6 +316,7 @@ func (a *Aggregator) AddSpend(s *Spend) {
 
 // AddCall adds one call.
 func (a *Aggregator) AddCall(c *Call) {
+	a.See(c.Day)
 	if c.Inbound {
 		return
 	}
@@ -314,6 +330,7 @@ func (a *Aggregator) AddCall(c *Call) {
 
 // Merge adds everything b has seen to a. Both must have been made for the same plan.
 func (a *Aggregator) Merge(b *Aggregator) {
+	a.See(b.latest)
 	for k := range a.acc {
 		a.acc[k].AddEvents(&b.acc[k])
 	}
@@ -368,7 +385,7 @@ func (d *DimMeasures) add(s *DimMeasures) {
 
 // Data computes the measures of every window of the plan.
 func (a *Aggregator) Data() *Data {
-	data := &Data{Windows: make(map[period.Range]*Measures, len(a.plan.Windows)), Has: a.has}
+	data := &Data{Windows: make(map[period.Range]*Measures, len(a.plan.Windows)), Has: a.has, Latest: a.latest}
 	want := make([]uint64, a.words)
 	for _, w := range a.plan.Windows {
 		i := sort.Search(len(a.cuts), func(i int) bool { return a.cuts[i] >= w.Start })

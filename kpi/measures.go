@@ -1,6 +1,7 @@
 package kpi
 
 import (
+	"math"
 	"slices"
 
 	"github.com/kpireport/kpireport/money"
@@ -141,4 +142,12 @@ type Data struct {
 	Has      Availability
 	ByRep    []DimMeasures // sorted by name
 	ByRegion []DimMeasures // sorted by name
+	// Latest is the watermark: the latest date of any row of any table (orders'
+	// order_date, customers' acquired_date, leads' and deals' created_date,
+	// spend_date, call_date), also of rows outside the plan; NoRows when every
+	// table is empty.
+	Latest period.Date
 }
+
+// NoRows is Data.Latest of tables without rows: it sorts before every date.
+const NoRows period.Date = math.MinInt32

@@ -55,7 +55,16 @@ type Report struct {
 	ByRep       []DimMeasures
 	ByRegion    []DimMeasures
 	Has         Availability
+	// AsOf is set when the period had not ended at GeneratedAt: the report is
+	// "to date", up to and including AsOf's day. Zero for a complete period.
+	AsOf time.Time
+	// Quality is the data-quality gate's verdict on the data; nil when the
+	// gate did not run.
+	Quality *Quality
 }
+
+// Incomplete reports whether the report covers its period only to date.
+func (r *Report) Incomplete() bool { return !r.AsOf.IsZero() }
 
 // KPI returns the result of the KPI id, or false.
 func (r *Report) KPI(id string) (Result, bool) {

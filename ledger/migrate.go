@@ -3,6 +3,8 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 )
 
@@ -82,6 +84,31 @@ ALTER TABLE deliveries ADD COLUMN resends INTEGER NOT NULL DEFAULT 0;
 	`
 ALTER TABLE deliveries ADD COLUMN files TEXT NOT NULL DEFAULT '';
 `,
+	// 5: a run held by the data-quality gate (status 'held'), a run of a period
+	// that had not ended (incomplete: its report is "to date" and never makes the
+	// period done), and a held report sent anyway (forced). SQLite cannot alter a
+	// CHECK constraint: the table is rebuilt (migrateOne turns foreign keys off).
+	`
+CREATE TABLE runs_new (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	job         TEXT    NOT NULL,
+	period      TEXT    NOT NULL,
+	trigger     TEXT    NOT NULL CHECK (trigger IN ('scheduled', 'catch-up', 'manual')),
+	attempt     INTEGER NOT NULL,
+	status      TEXT    NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'held')),
+	started_at  TEXT    NOT NULL,
+	finished_at TEXT    NOT NULL DEFAULT '',
+	error       TEXT    NOT NULL DEFAULT '',
+	incomplete  INTEGER NOT NULL DEFAULT 0,
+	forced      INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (job, period, attempt)
+);
+INSERT INTO runs_new (id, job, period, trigger, attempt, status, started_at, finished_at, error)
+	SELECT id, job, period, trigger, attempt, status, started_at, finished_at, error FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_new RENAME TO runs;
+CREATE INDEX runs_by_job ON runs (job, id);
+`,
 }
 
 // postgresMigrations are sqliteMigrations for PostgreSQL: identity columns
@@ -154,6 +181,13 @@ ALTER TABLE deliveries ADD COLUMN resends INTEGER NOT NULL DEFAULT 0;
 	`
 ALTER TABLE deliveries ADD COLUMN files TEXT NOT NULL DEFAULT '';
 `,
+	// 5
+	`
+ALTER TABLE runs DROP CONSTRAINT runs_status_check;
+ALTER TABLE runs ADD CONSTRAINT runs_status_check CHECK (status IN ('running', 'succeeded', 'failed', 'held'));
+ALTER TABLE runs ADD COLUMN incomplete INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // migrate brings the schema to the latest version, one transaction per
@@ -173,7 +207,29 @@ func (l *Ledger) migrate(ctx context.Context) error {
 // migration twice.
 func (l *Ledger) migrateOne(ctx context.Context) (done bool, err error) {
 	migrations := l.dialect.migrations
-	err = l.inTx(ctx, func(tx *sql.Tx) error {
+	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	if l.dialect.name == "sqlite" {
+		// A migration that rebuilds a table (SQLite's way to change a constraint)
+		// drops the old one: with foreign keys on, that would delete or refuse the
+		// rows that refer to it. PRAGMA foreign_keys has no effect inside a
+		// transaction, so it is turned off on this connection around it, and
+		// foreign_key_check runs before the commit.
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return false, fmt.Errorf("foreign keys off: %w", err)
+		}
+		defer func() {
+			if _, ferr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); ferr != nil {
+				// Never hand a connection without foreign keys back to the pool.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+				err = errors.Join(err, fmt.Errorf("foreign keys on: %w", ferr))
+			}
+		}()
+	}
+	err = inTx(ctx, conn, func(tx *sql.Tx) error {
 		if err := l.serialize(ctx, tx, "migrate"); err != nil {
 			return fmt.Errorf("lock schema: %w", err)
 		}
@@ -198,6 +254,15 @@ func (l *Ledger) migrateOne(ctx context.Context) (done bool, err error) {
 		if _, err := tx.ExecContext(ctx, migrations[current]); err != nil {
 			return fmt.Errorf("apply migration %d: %w", next, err)
 		}
+		if l.dialect.name == "sqlite" {
+			var broken int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_foreign_key_check`).Scan(&broken); err != nil {
+				return fmt.Errorf("check foreign keys after migration %d: %w", next, err)
+			}
+			if broken > 0 {
+				return fmt.Errorf("migration %d: %d rows break a foreign key", next, broken)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, l.q(`INSERT INTO schema_version (version, applied_at) VALUES (?, ?)`),
 			next, formatTime(l.now())); err != nil {
 			return fmt.Errorf("record migration %d: %w", next, err)
@@ -205,4 +270,17 @@ func (l *Ledger) migrateOne(ctx context.Context) (done bool, err error) {
 		return nil
 	})
 	return done, err
+}
+
+// inTx runs fn in a transaction on conn: committed when fn returns nil, else
+// rolled back.
+func inTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return errors.Join(err, ignoreDone(tx.Rollback()))
+	}
+	return tx.Commit()
 }

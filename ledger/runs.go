@@ -36,12 +36,16 @@ const (
 	RunRunning   RunStatus = "running"
 	RunSucceeded RunStatus = "succeeded"
 	RunFailed    RunStatus = "failed"
+	// RunHeld is a run whose report rendered but was not mailed: the data-quality
+	// gate found the data incomplete (Error holds the reasons). The period is not
+	// done; the daemon runs it again as it does a failed one.
+	RunHeld RunStatus = "held"
 )
 
 // Valid reports whether s is one of the known run states.
 func (s RunStatus) Valid() bool {
 	switch s {
-	case RunRunning, RunSucceeded, RunFailed:
+	case RunRunning, RunSucceeded, RunFailed, RunHeld:
 		return true
 	}
 	return false
@@ -59,6 +63,16 @@ type Run struct {
 	FinishedAt time.Time // zero while running
 	Error      string
 	Artifacts  []Artifact
+	RunFlags
+}
+
+// RunFlags say what a run covered beyond its status.
+type RunFlags struct {
+	// Incomplete: the period had not ended when the run started; its report
+	// is "to date", and the run never makes the period done.
+	Incomplete bool
+	// Forced: the data-quality gate held the report and it was sent anyway.
+	Forced bool
 }
 
 // Artifact is a file a run produced.
@@ -99,11 +113,12 @@ RETURNING id, attempt`),
 	return r, nil
 }
 
-// FinishRun records the end of a running run: its final status (succeeded or
-// failed), the error message of a failed run, and the files it produced.
+// FinishRun records the end of a running run: its final status (succeeded,
+// failed or held), the error message of a failed run or the reasons of a held
+// one, and the files it produced.
 func (l *Ledger) FinishRun(ctx context.Context, runID int64, status RunStatus, errMsg string, artifacts []Artifact) error {
 	wrap := func(err error) error { return fmt.Errorf("ledger: finish run %d: %w", runID, err) }
-	if status != RunSucceeded && status != RunFailed {
+	if status != RunSucceeded && status != RunFailed && status != RunHeld {
 		return wrap(fmt.Errorf("%w: final status %q", ErrInvalidValue, status))
 	}
 	err := l.inTx(ctx, func(tx *sql.Tx) error {
@@ -134,10 +149,33 @@ func (l *Ledger) FinishRun(ctx context.Context, runID int64, status RunStatus, e
 	return nil
 }
 
-// LastSuccess returns the latest succeeded run of job for period, and false
-// if there is none.
+// SetRunFlags records what a run covers (RunFlags).
+func (l *Ledger) SetRunFlags(ctx context.Context, runID int64, f RunFlags) error {
+	res, err := l.db.ExecContext(ctx, l.q(`UPDATE runs SET incomplete = ?, forced = ? WHERE id = ?`),
+		boolInt(f.Incomplete), boolInt(f.Forced), runID)
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			err = ErrRunNotFound
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("ledger: flag run %d: %w", runID, err)
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// LastSuccess returns the latest succeeded run of job for period that covered
+// the whole period (not Incomplete), and false if there is none.
 func (l *Ledger) LastSuccess(ctx context.Context, job, period string) (Run, bool, error) {
-	runs, err := l.queryRuns(ctx, `WHERE job = ? AND period = ? AND status = ? ORDER BY id DESC LIMIT 1`,
+	runs, err := l.queryRuns(ctx, `WHERE job = ? AND period = ? AND status = ? AND incomplete = 0 ORDER BY id DESC LIMIT 1`,
 		job, period, string(RunSucceeded))
 	if err != nil {
 		return Run{}, false, fmt.Errorf("ledger: last success %s %s: %w", job, period, err)
@@ -186,7 +224,7 @@ func (l *Ledger) Running(ctx context.Context) ([]Run, error) {
 // queryRuns selects runs with the given WHERE/ORDER/LIMIT clause and loads
 // their artifacts.
 func (l *Ledger) queryRuns(ctx context.Context, clause string, args ...any) ([]Run, error) {
-	rows, err := l.db.QueryContext(ctx, l.q(`SELECT id, job, period, trigger, attempt, status, started_at, finished_at, error FROM runs `+clause), args...)
+	rows, err := l.db.QueryContext(ctx, l.q(`SELECT id, job, period, trigger, attempt, status, started_at, finished_at, error, incomplete, forced FROM runs `+clause), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -215,10 +253,12 @@ func scanRun(s rowScanner) (Run, error) {
 		trigger, status     string
 		started, finished   string
 		startErr, finishErr error
+		incomplete, forced  int
 	)
-	if err := s.Scan(&r.ID, &r.Job, &r.Period, &trigger, &r.Attempt, &status, &started, &finished, &r.Error); err != nil {
+	if err := s.Scan(&r.ID, &r.Job, &r.Period, &trigger, &r.Attempt, &status, &started, &finished, &r.Error, &incomplete, &forced); err != nil {
 		return Run{}, err
 	}
+	r.Incomplete, r.Forced = incomplete != 0, forced != 0
 	r.Trigger, r.Status = Trigger(trigger), RunStatus(status)
 	r.StartedAt, startErr = parseTime(started)
 	r.FinishedAt, finishErr = parseTime(finished)

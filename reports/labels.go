@@ -40,6 +40,7 @@ var labelKeys = map[string][]string{
 	"generated":        {"time"},
 	"page_n_of_m":      {"n", "m"},
 	"period_range":     {"start", "end"},
+	"to_date":          {"start", "end"},
 	"vs_previous":      {"value"},
 	"target":           {"value"},
 	"sales_count_note": {"count"},

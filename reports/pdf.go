@@ -444,6 +444,9 @@ func (d *pdfDoc) header() error {
 	d.font("", 8.5)
 	d.textColor(mutedColor)
 	rangeText := d.t.label(d.lang, "period_range", "start", d.data.Start, "end", d.data.End)
+	if d.rep.Incomplete() {
+		rangeText = toDateText(d.t, d.rep, d.loc)
+	}
 	d.textRight(right, top+11.5, rangeText)
 	avail := right - x - max(periodW, d.width(rangeText)) - 6
 	d.textColor(inkColor)
@@ -499,6 +502,15 @@ func (d *pdfDoc) footer() {
 	d.font("", 7.5)
 	d.textColor(mutedColor)
 	d.text(marginX, y, d.t.label(d.lang, "generated", "time", d.data.Generated))
+	if d.rep.Incomplete() {
+		// Every page says that the period had not ended.
+		d.font("B", 7.5)
+		d.textColor(accentColor)
+		text := toDateText(d.t, d.rep, d.loc)
+		d.text(marginX+(contentW-pdf.GetStringWidth(text))/2, y, text)
+		d.font("", 7.5)
+		d.textColor(mutedColor)
+	}
 	total := "?"
 	if d.pages > 0 {
 		total = itoa(d.pages)

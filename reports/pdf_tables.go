@@ -358,6 +358,14 @@ func (d *pdfDoc) notes(title string) {
 		}
 	}
 	d.sectionTitle(title, 12)
+	if q := d.rep.Quality; q != nil {
+		text := q.Summary(d.lang)
+		if !q.Passed() {
+			text += " " + q.Reasons(d.lang) + "."
+		}
+		d.paragraph(text, 8.6, mutedColor)
+		d.y += 2
+	}
 	if len(notes) == 0 {
 		d.paragraph(d.t.label(d.lang, "notes_empty"), 9, inkColor)
 		return

@@ -180,3 +180,17 @@ var sampleData = sync.OnceValue(func() []textData {
 	}
 	return out
 })
+
+// toDateText says that rep covers its period only up to its AsOf day: "to date:
+// 1–3 December 2026", "tot nu toe: van 1 tot en met 3 december 2026".
+func toDateText(t *Template, rep *kpi.Report, f locale.Format) string {
+	start, end := rep.Start, rep.AsOf.In(rep.Start.Location())
+	from := f.Date(start)
+	switch {
+	case start.Year() == end.Year() && start.Month() == end.Month():
+		from = fmt.Sprint(start.Day())
+	case start.Year() == end.Year():
+		from = fmt.Sprintf("%d %s", start.Day(), f.MonthName(start.Month()))
+	}
+	return t.label(rep.Lang, "to_date", "start", from, "end", f.Date(end))
+}

@@ -410,8 +410,20 @@ func (b *workbook) summary() error {
 	}
 	generated := b.label("generated", "time", b.loc.DateTime(b.rep.GeneratedAt.In(b.location())))
 	rangeText := b.label("period_range", "start", b.loc.Date(b.rep.Start), "end", b.loc.Date(lastDay(b.rep)))
+	if b.rep.Incomplete() {
+		rangeText = toDateText(b.t, b.rep, b.loc)
+	}
 	if err := b.titleRows(sw, rangeText+" · "+generated); err != nil {
 		return err
+	}
+	if q := b.rep.Quality; q != nil {
+		text := q.Summary(b.lang)
+		if !q.Passed() {
+			text += " " + q.Reasons(b.lang) + "."
+		}
+		if err := sw.SetRow("A4", []any{b.text(text, b.textStyle("note"))}); err != nil {
+			return err
+		}
 	}
 	header := []any{}
 	for i, key := range []string{"col_kpi", "col_value", "col_previous", "col_change", "col_change_pct", "col_year_ago", "col_target", "col_status", "col_note", "col_key"} {

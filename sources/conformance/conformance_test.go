@@ -152,6 +152,9 @@ func compare(t *testing.T, csvDir string, got sources.Source, plans []*kpi.Plan)
 		if err != nil {
 			t.Fatalf("csv %s: %v", plan.Period, err)
 		}
+		if wantData.Latest == kpi.NoRows {
+			t.Errorf("csv %s: no watermark (Data.Latest) from tables with rows", plan.Period)
+		}
 		gotData, err := got.Load(ctx, plan)
 		if err != nil {
 			t.Fatalf("%s: %v", plan.Period, err)
@@ -191,6 +194,7 @@ type normalized struct {
 	Has      kpi.Availability
 	ByRep    []string
 	ByRegion []string
+	Latest   string // the watermark: the latest row date of any table, also outside the plan
 }
 
 func normalize(d *kpi.Data) normalized {
@@ -211,6 +215,10 @@ func normalize(d *kpi.Data) normalized {
 		return out
 	}
 	n.ByRep, n.ByRegion = dims(d.ByRep), dims(d.ByRegion)
+	n.Latest = "no rows"
+	if d.Latest != kpi.NoRows {
+		n.Latest = d.Latest.String()
+	}
 	return n
 }
 

@@ -188,6 +188,10 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 	err = parallel(ctx, r, t, s.opt.Delimiter, sinks)
 	if rt != nil {
 		rt.close()
+		// The orders the outboxes skipped still count for the watermark.
+		for w, sk := range sinks {
+			aggs[w].See(sk.(*decodeSink).out.latest)
+		}
 	}
 	if err != nil {
 		return nil, s.wrap(f, err)

@@ -93,15 +93,17 @@ type outbox struct {
 	decode.Adder // the other tables are not routed
 	r            *router
 	batches      []*orderBatch
+	latest       period.Date // the latest day of the orders outside the span (the watermark)
 }
 
 func (r *router) outbox(other decode.Adder) *outbox {
-	return &outbox{Adder: other, r: r, batches: make([]*orderBatch, len(r.parts))}
+	return &outbox{Adder: other, r: r, batches: make([]*orderBatch, len(r.parts)), latest: kpi.NoRows}
 }
 
 // AddOrder copies o into the batch of its customer's partition.
 func (o *outbox) AddOrder(x *kpi.Order) {
 	if !o.r.span.Contains(x.Day) {
+		o.latest = max(o.latest, x.Day)
 		return
 	}
 	p := int(maphash.Bytes(o.r.seed, x.CustomerID) % uint64(len(o.batches)))

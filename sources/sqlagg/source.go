@@ -229,7 +229,7 @@ func available(ts map[string]*table) kpi.Availability {
 // data adds up the intervals, positions and masks of r into the measures of every
 // window of the plan.
 func (g *gen) data(r *result, has kpi.Availability) *kpi.Data {
-	data := &kpi.Data{Windows: make(map[period.Range]*kpi.Measures, len(g.plan.Windows)), Has: has}
+	data := &kpi.Data{Windows: make(map[period.Range]*kpi.Measures, len(g.plan.Windows)), Has: has, Latest: r.latest}
 	for wi, w := range g.plan.Windows {
 		i, j := int64(g.win[wi][0]), int64(g.win[wi][1])
 		m := &kpi.Measures{Buyers: r.buyers[wi]}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/money"
+	"github.com/kpireport/kpireport/period"
 )
 
 // result gathers what the statements return.
@@ -19,6 +20,7 @@ type result struct {
 	reps      map[string]*kpi.DimMeasures
 	regions   map[string]*kpi.DimMeasures
 	bad       int64 // rows of the current table that break the data contract
+	latest    period.Date // the watermark (kpi.Data.Latest)
 }
 
 // posCount is the number of rows whose two dates have positions a and b; b is n+1 for
@@ -31,6 +33,7 @@ func (g *gen) newResult() *result {
 		buyers:  make([]int64, len(g.plan.Windows)),
 		reps:    make(map[string]*kpi.DimMeasures),
 		regions: make(map[string]*kpi.DimMeasures),
+		latest:  kpi.NoRows,
 	}
 }
 
@@ -66,6 +69,38 @@ func dimOf(m map[string]*kpi.DimMeasures, name string) *kpi.DimMeasures {
 // statements returns the statements that compute t's measures into r. ts holds every
 // table (the customers for the regions of orders and deals).
 func (g *gen) statements(t *table, ts map[string]*table, r *result) []*statement {
+	return append(g.measures(t, ts, r), g.latest(t, r))
+}
+
+// latestColumn is the date column of each table that counts for the watermark.
+var latestColumn = map[string]string{
+	"orders": "order_date", "customers": "acquired_date", "leads": "created_date",
+	"deals": "created_date", "spend": "spend_date", "calls": "call_date",
+}
+
+// latest finds the local day of the table's latest row date (the watermark) with
+// MAX over the column itself, which an index on it answers at once; the local day
+// of the latest instant is the latest local day.
+func (g *gen) latest(t *table, r *result) *statement {
+	p := g.params()
+	col := latestColumn[t.def.Name]
+	q := selectList(g.text(g.d.DayNumber("MAX("+g.col("t", col)+")", t.cols[col].class, p))+" AS latest_day") +
+		"\nFROM " + t.from + " AS t"
+	return g.stmt(p, t.def.Name, "the latest "+col+" (the watermark)", q, 1, func(v []sql.NullString) error {
+		if !v[0].Valid {
+			return nil // no rows
+		}
+		n, err := parseCount(v[0])
+		if err != nil {
+			return fmt.Errorf("%w: day number %q", ErrResult, v[0].String)
+		}
+		r.latest = max(r.latest, period.Date(n))
+		return nil
+	})
+}
+
+// measures returns the statements that compute t's measures into r.
+func (g *gen) measures(t *table, ts map[string]*table, r *result) []*statement {
 	switch t.def.Name {
 	case "orders":
 		return []*statement{g.ordersIntervals(t, r), g.ordersBuyers(t, r), g.ordersWithoutRegion(t, ts["customers"], r)}
