@@ -19,7 +19,7 @@ type result struct {
 	converted []posCount     // leads by (created, converted) position
 	reps      map[string]*kpi.DimMeasures
 	regions   map[string]*kpi.DimMeasures
-	bad       int64 // rows of the current table that break the data contract
+	bad       int64       // rows of the current table that break the data contract
 	latest    period.Date // the watermark (kpi.Data.Latest)
 }
 
