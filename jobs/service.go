@@ -14,6 +14,7 @@ import (
 
 	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/delivery"
+	"github.com/kpireport/kpireport/delivery/mailaddr"
 	"github.com/kpireport/kpireport/email"
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/ledger"
@@ -273,7 +274,7 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 		if err != nil {
 			attrs = append(attrs, slog.String("error", err.Error()))
 			log.LogAttrs(fctx, slog.LevelError, "run", attrs...)
-			s.notifyFailure(fctx, log, job, p, run, err)
+			s.notifyFailure(fctx, log, job, p, run, err, res.Delivery)
 			return
 		}
 		if status == ledger.RunHeld {
@@ -611,7 +612,7 @@ func (s *Service) notifies() bool {
 // failed run in a row is notified, then at most one every 24 hours (see notified).
 // The ledger's runs of the period are the record, so the rule holds across restarts
 // and replicas; when they cannot be read, the notice goes out.
-func (s *Service) notifyFailure(ctx context.Context, log *slog.Logger, job *config.Job, p period.Period, run ledger.Run, cause error) {
+func (s *Service) notifyFailure(ctx context.Context, log *slog.Logger, job *config.Job, p period.Period, run ledger.Run, cause error, sent *delivery.Report) {
 	if !s.notifies() {
 		return
 	}
@@ -627,15 +628,146 @@ func (s *Service) notifyFailure(ctx context.Context, log *slog.Logger, job *conf
 		}
 		n = len(streak)
 	}
-	text := fmt.Sprintf("The %s run (attempt %d) of job %s for period %s failed at %s:\n\n%v\n\n"+
-		"Nothing was sent to the job's recipients for this run. See `kpireport history --job %s`.\n",
-		run.Trigger, run.Attempt, job.Name, p.Label(), s.Runner.now().Format(time.RFC3339), cause, job.Name)
+	text := fmt.Sprintf("The %s run (attempt %d) of job %s for period %s failed at %s:\n\n%v\n\n",
+		run.Trigger, run.Attempt, job.Name, p.Label(), s.Runner.now().Format(time.RFC3339), cause)
+	text += s.recipientsText(ctx, log, job, p, sent)
 	if n > 1 {
 		text += fmt.Sprintf("\nThis period has failed %d runs in a row.", n)
 	}
 	text += "\nFurther failures of this period are notified at most once every 24 hours, and a notice follows when its report is sent.\n"
 	s.notifyOperators(ctx, job, fmt.Sprintf("kpireport: run of %s for %s failed", job.Name, p.Label()),
 		text, p.Label()+"-failure", run.ID)
+}
+
+// recipientsText is the part of a failure notice that says who has the report of
+// (job, p) and who does not, and why (the server's last reply, as the ledger
+// keeps it), with the command that sends it to only those missing. It reads the
+// ledger; when that fails it tells what this run's delivery report knows.
+func (s *Service) recipientsText(ctx context.Context, log *slog.Logger, job *config.Job, p period.Period, rep *delivery.Report) string {
+	type line struct{ kind, rcpt, why string }
+	var have, missing []line
+	rows, err := s.Ledger.Deliveries(ctx, job.Name, p.Label())
+	if err != nil {
+		log.LogAttrs(ctx, slog.LevelError, "failure notice: read the deliveries of the period", slog.String("error", err.Error()))
+	}
+	var journaled map[string]bool
+	if s.Deliverer != nil && s.Deliverer.Journal != nil {
+		journaled, _ = s.Deliverer.Journal.Sent(job.Name, p.Label())
+	}
+	switch {
+	case err == nil && len(rows) > 0:
+		byRcpt := map[string]ledger.Delivery{}
+		for _, d := range rows {
+			byRcpt[d.Recipient] = d
+		}
+		for _, r := range recipientKeys(job) {
+			d, ok := byRcpt[r.addr]
+			switch {
+			case ok && d.Status == ledger.DeliverySent:
+				have = append(have, line{r.kind, r.addr, "sent " + d.SentAt.In(s.Runner.Config.Report.Location).Format("2006-01-02 15:04:05")})
+			case journaled[r.addr]:
+				have = append(have, line{r.kind, r.addr, "sent (in the delivery journal, not yet in the ledger)"})
+			case !ok:
+				missing = append(missing, line{r.kind, r.addr, "not tried"})
+			default:
+				why := string(d.Status)
+				if d.LastError != "" {
+					why += ": " + oneLineText(d.LastError)
+				}
+				missing = append(missing, line{r.kind, r.addr, why})
+			}
+		}
+	case rep != nil:
+		for _, r := range rep.Sent {
+			have = append(have, line{"", r, "sent by this run"})
+		}
+		for _, r := range rep.Skipped {
+			have = append(have, line{"", r, "sent by an earlier run"})
+		}
+		for _, f := range rep.Failed {
+			missing = append(missing, line{f.Kind, f.Recipient, oneLineText(f.Err.Error())})
+		}
+	}
+	if len(have) == 0 {
+		return fmt.Sprintf("Nothing was sent to the job's recipients for this period. See `kpireport history --job %s`.\n",
+			shellQuote(job.Name))
+	}
+	var b strings.Builder
+	write := func(title string, ls []line) {
+		fmt.Fprintf(&b, "%s (%d):\n", title, len(ls))
+		for _, l := range ls {
+			who := l.rcpt
+			if l.kind != "" {
+				who = l.kind + " " + l.rcpt
+			}
+			fmt.Fprintf(&b, "  %s: %s\n", who, s.redact(l.why))
+		}
+		b.WriteString("\n")
+	}
+	write("These recipients have the report", have)
+	if len(missing) == 0 {
+		b.WriteString("Every recipient has the report.\n")
+	} else {
+		write("These recipients do not have it", missing)
+		cfgPath := s.Runner.Config.Path
+		if cfgPath == "" {
+			cfgPath = "CONFIG.toml"
+		}
+		fmt.Fprintf(&b, "To send it to only those (the others are not mailed again), once the cause is fixed:\n\n"+
+			"  kpireport generate --config %s --job %s --period %s --send\n",
+			shellQuote(cfgPath), shellQuote(job.Name), shellQuote(p.Label()))
+	}
+	fmt.Fprintf(&b, "\nSee `kpireport history --job %s`.\n", shellQuote(job.Name))
+	return b.String()
+}
+
+// recipientKey is a recipient of a job as the ledger keys it, with its kind.
+type recipientKey struct{ addr, kind string }
+
+// recipientKeys returns the to, cc and bcc recipients of job, each once, as the
+// ledger keys them (the lower-cased address).
+func recipientKeys(job *config.Job) []recipientKey {
+	var out []recipientKey
+	seen := map[string]bool{}
+	for _, list := range []struct {
+		kind  string
+		addrs []string
+	}{{ledger.KindTo, job.Recipients}, {ledger.KindCc, job.CC}, {ledger.KindBcc, job.BCC}} {
+		for _, raw := range list.addrs {
+			key := strings.TrimSpace(raw)
+			if a, err := mailaddr.Parse(raw); err == nil {
+				key = strings.ToLower(a.Address)
+			}
+			if key != "" && !seen[key] {
+				seen[key] = true
+				out = append(out, recipientKey{key, list.kind})
+			}
+		}
+	}
+	return out
+}
+
+// redact removes the SMTP password, in every form a reply can echo it, from a
+// text for operators (the Sender's errors are redacted already; this is a
+// second guard for the ledger's older rows).
+func (s *Service) redact(text string) string {
+	c := s.Runner.Config
+	return delivery.NewRedactor(c.SMTP.Username, delivery.Secret(c.SMTP.Password.Reveal())).String(text)
+}
+
+// oneLineText joins the lines of an error text with "; ".
+func oneLineText(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }), "; ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+=:@,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // notifyRecovered mails the operators a short notice when run, a successful run of
@@ -683,6 +815,7 @@ func (s *Service) notifyOperators(ctx context.Context, job *config.Job, subject,
 	if from == "" {
 		from = "kpireport@localhost"
 	}
+	text = s.redact(text)
 	m := &delivery.Message{
 		Job: job.Name, Period: label, From: from, To: c.Delivery.Operators,
 		Subject: subject, Text: text, HTML: "<pre>" + htmlEscape(text) + "</pre>",
