@@ -27,6 +27,7 @@ func Compute(plan *Plan, data *Data, opt Options, loc *time.Location) (*Report, 
 	p := plan.Period
 	start, end := p.Bounds(loc)
 	rep := &Report{
+		Warnings: data.Warnings,
 		Location: loc,
 		Period:   p,
 		Start:    start,

@@ -146,7 +146,8 @@ type Data struct {
 	// order_date, customers' acquired_date, leads' and deals' created_date,
 	// spend_date, call_date), also of rows outside the plan; NoRows when every
 	// table is empty.
-	Latest period.Date
+	Latest   period.Date
+	Warnings []Warning // problems of the data that do not stop a report
 }
 
 // NoRows is Data.Latest of tables without rows: it sorts before every date.

@@ -60,7 +60,8 @@ type Report struct {
 	AsOf time.Time
 	// Quality is the data-quality gate's verdict on the data; nil when the
 	// gate did not run.
-	Quality *Quality
+	Quality  *Quality
+	Warnings []Warning // the data's (Data.Warnings)
 }
 
 // Incomplete reports whether the report covers its period only to date.

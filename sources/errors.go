@@ -2,8 +2,11 @@ package sources
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/kpireport/kpireport/kpi"
 )
 
 // Sentinel errors of package sources. A bad row is a *RowError that wraps one of
@@ -58,3 +61,9 @@ func (e *RowError) Error() string {
 
 // Unwrap returns Err.
 func (e *RowError) Unwrap() error { return e.Err }
+
+// OrphanOrdersError returns the error of orders whose customer is not a customer, when
+// source.orphan_orders is "error": it wraps ErrOrphanOrders.
+func OrphanOrdersError(w kpi.Warning) error {
+	return fmt.Errorf(`%w: %s; add the customers, or set source.orphan_orders = "warn" to report on them anyway`, ErrOrphanOrders, w)
+}

@@ -13,6 +13,7 @@
 package csv
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/kpireport/kpireport/kpi"
@@ -125,10 +127,19 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err err
 		days[w] = period.NewDayParser(s.opt.Location)
 		days[w].SetLayout(s.opt.DateFormat)
 	}
+	// The customers are read first, so that the orders can be checked against them.
+	first := func(f file) int {
+		if f.def.Name == "customers" {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(files, func(a, b file) int { return cmp.Compare(first(a), first(b)) })
 	var tables []*decode.Table
 	var errs []error
+	var st loadState
 	for _, f := range files {
-		t, err := s.readTable(ctx, f, aggs, days)
+		t, err := s.readTable(ctx, f, aggs, days, &st)
 		if err != nil {
 			if !s.opt.AllTables || ctx.Err() != nil {
 				return nil, err
@@ -138,6 +149,15 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err err
 		}
 		tables = append(tables, t)
 	}
+	var warnings []kpi.Warning
+	if o := st.orphans; o.Count > 0 {
+		w := kpi.Warning{Code: kpi.WarnOrphanOrders, Count: o.Count, Example: o.ID, Where: fmt.Sprintf("%s line %d", st.ordersFile, o.Line)}
+		if s.opt.OrphanOrders == sources.OrphanError {
+			errs = append(errs, sources.OrphanOrdersError(w))
+		} else {
+			warnings = append(warnings, w)
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -145,12 +165,23 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err err
 		aggs[0].Merge(a)
 	}
 	aggs[0].SetAvailable(decode.Availability(tables))
-	return aggs[0].Data(), nil
+	data := aggs[0].Data()
+	data.Warnings = warnings
+	return data, nil
+}
+
+// loadState is what reading one table leaves for the next: the customers' ids, and
+// the orders of other customers.
+type loadState struct {
+	customers  *decode.CustomerIDs // collected while the customers are read
+	known      *decode.IDSet       // the customers, once read
+	orphans    decode.Orphans
+	ordersFile string
 }
 
 // readTable reads one table into the aggregators, one per worker, and checks that its
 // ids are unique.
-func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, days []*period.DayParser) (_ *decode.Table, err error) {
+func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, days []*period.DayParser, st *loadState) (_ *decode.Table, err error) {
 	t, r, err := s.open(f)
 	if err != nil {
 		return nil, err
@@ -174,16 +205,24 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 	if f.def.Name == "orders" && len(aggs) > 1 {
 		rt = newRouter(aggs, aggs[0].Plan().Span(), len(aggs))
 	}
+	var collect *decode.CustomerIDs
+	if f.def.Name == "customers" {
+		collect = decode.NewCustomerIDs(seed)
+	}
 	sinks := make([]sink, len(aggs))
+	decs := make([]*decode.Decoder, len(aggs))
 	for w := range sinks {
-		ds := &decodeSink{ids: ids}
+		ds := &decodeSink{ids: ids, customers: collect}
 		var to decode.Adder = aggs[w]
 		if rt != nil {
 			ds.out = rt.outbox(aggs[w])
 			to = ds.out
 		}
 		ds.dec = decode.New(t, to, days[w], s.format, seed)
-		sinks[w] = ds
+		if f.def.Name == "orders" {
+			ds.dec.Customers = st.known
+		}
+		sinks[w], decs[w] = ds, ds.dec
 	}
 	err = parallel(ctx, r, t, s.opt.Delimiter, sinks)
 	if rt != nil {
@@ -195,6 +234,15 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 	}
 	if err != nil {
 		return nil, s.wrap(f, err)
+	}
+	switch f.def.Name {
+	case "customers":
+		st.known = collect.Set()
+	case "orders":
+		st.ordersFile = f.name
+		for _, d := range decs {
+			st.orphans.Merge(d.Orphans)
+		}
 	}
 	if ids == nil {
 		return t, nil
@@ -259,10 +307,11 @@ func (s *Source) wrap(f file, err error) error {
 // decodeSink decodes records into a worker's aggregator (or, for orders, its outbox)
 // and keeps the hashes of their ids, one run per chunk.
 type decodeSink struct {
-	dec     *decode.Decoder
-	ids     *dedup.Set
-	out     *outbox
-	scratch []uint64
+	dec       *decode.Decoder
+	ids       *dedup.Set
+	customers *decode.CustomerIDs // collects the ids, when the table is the customers
+	out       *outbox
+	scratch   []uint64
 }
 
 func (s *decodeSink) finish() {
@@ -280,6 +329,9 @@ func (s *decodeSink) begin(rows int) {
 func (s *decodeSink) record(line int64, fields [][]byte) error { return s.dec.Decode(line, fields) }
 
 func (s *decodeSink) end() {
+	if s.customers != nil {
+		s.customers.Add(s.dec.Hashes)
+	}
 	if s.ids != nil {
 		s.scratch = s.ids.Add(s.dec.Hashes, s.scratch)
 		s.dec.Hashes = nil

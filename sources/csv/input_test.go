@@ -2,6 +2,7 @@ package csv
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -164,7 +165,7 @@ func TestDutchExcelExport(t *testing.T) {
 		dutchExport("windows-1252")(o)
 		o.DateFormat = ""
 	}, nil)
-	if want := `orders.csv line 2 column order_date: "1-10-2026 09:15" is not a date or timestamp`; err == nil || !strings.HasPrefix(err.Error(), want) {
+	if want := `customers.csv line 2 column acquired_date: "15-1-2025" is not a date or timestamp`; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("without date_format: err = %v, want %s", err, want)
 	}
 	_, err = load(t, "../testdata/excel-nl", func(o *sources.Options) {
@@ -175,7 +176,43 @@ func TestDutchExcelExport(t *testing.T) {
 		t.Errorf("without values: err = %v, want %s", err, want)
 	}
 	_, err = load(t, "../testdata/excel-nl", dutchExport("utf-8"), nil)
-	if want := `orders.csv line 2 column amount: "\x80 1.234,56" is not valid UTF-8`; err == nil || !strings.HasPrefix(err.Error(), want) {
+	if want := `customers.csv line 2 column name: "Bakkerij Frysl\xe2n" is not valid UTF-8`; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("as UTF-8: err = %v, want %s", err, want)
+	}
+}
+
+// An order whose customer_id is not in customers is counted: a warning by default,
+// an error with source.orphan_orders = "error"; both name the first such order, also
+// when the file is read in many chunks by several workers.
+func TestOrphanOrders(t *testing.T) {
+	dir := copyDir(t, "../testdata/valid")
+	var b strings.Builder
+	b.WriteString(ordersHeader)
+	for i := range 400 {
+		customer := "C1"
+		if i == 123 || i >= 300 && i%2 == 0 {
+			customer = "C9" // 51 orders of a customer that is not there
+		}
+		fmt.Fprintf(&b, "O%d,%s,2026-10-01,10,1,,,,\n", i, customer)
+	}
+	writeFile(t, filepath.Join(dir, "orders.csv"), b.String())
+	want := kpi.Warning{Code: kpi.WarnOrphanOrders, Count: 51, Example: "O123", Where: "orders.csv line 125"}
+	for _, block := range []int{DefaultBlockSize, 64} {
+		tweak := func(s *Source) { s.blockSize = block; s.opt.Workers = 3 }
+		data := mustLoad(t, dir, nil, tweak)
+		if diff := cmp.Diff([]kpi.Warning{want}, data.Warnings); diff != "" {
+			t.Errorf("block %d: warnings (-want +got):\n%s", block, diff)
+		}
+		if got := data.Windows[october.Range()].Revenue.String(); got != "4000" {
+			t.Errorf("block %d: revenue %s, want 4000: the orders still count", block, got)
+		}
+		_, err := load(t, dir, func(o *sources.Options) { o.OrphanOrders = sources.OrphanError }, tweak)
+		wantErr := `sources: orders of unknown customers: 51 orders have a customer_id that is not in customers, such as order "O123" (orders.csv line 125); add the customers, or set source.orphan_orders = "warn" to report on them anyway`
+		if err == nil || err.Error() != wantErr || !errors.Is(err, sources.ErrOrphanOrders) {
+			t.Errorf("block %d: err = %v\nwant %s", block, err, wantErr)
+		}
+	}
+	if data := mustLoad(t, "../testdata/valid", nil, nil); data.Warnings != nil {
+		t.Errorf("valid data: warnings %v", data.Warnings)
 	}
 }

@@ -1,12 +1,16 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/sources"
 )
 
@@ -68,5 +72,44 @@ func TestColumnNamesAnyCase(t *testing.T) {
 	}
 	if m := data.Windows[october.Range()]; m.Revenue.String() != "12.5" {
 		t.Errorf("revenue = %s, want 12.5", m.Revenue)
+	}
+}
+
+// Orders of customers that are not in customers are counted and the first is named
+// by its row in the whole table, however the table is split into ranges; with
+// orphan_orders = "error" they are an error.
+func TestOrphanOrders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "orphans.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`CREATE TABLE customers (customer_id TEXT PRIMARY KEY, acquired_date TEXT) STRICT;
+		INSERT INTO customers VALUES ('C1', '2025-01-01'), ('C2', '2025-01-01');
+		CREATE TABLE orders (order_id TEXT, customer_id TEXT, order_date TEXT, amount TEXT);
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
+		INSERT INTO orders SELECT 'O' || i, CASE WHEN i = 345 OR i > 900 THEN 'C9' ELSE 'C' || (1 + i % 2) END, '2026-10-01', '1' FROM n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	want := kpi.Warning{Code: kpi.WarnOrphanOrders, Count: 101, Example: "O345", Where: "table orders row 345"}
+	for _, tt := range []struct {
+		workers   int
+		rangeRows int64
+	}{{1, 0}, {3, 100}, {2, 0}} {
+		src := openSource(t, path, tt.workers, tt.rangeRows)
+		data, err := src.Load(context.Background(), kpi.NewPlan(october))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]kpi.Warning{want}, data.Warnings); diff != "" {
+			t.Errorf("workers %d, range %d: warnings (-want +got):\n%s", tt.workers, tt.rangeRows, diff)
+		}
+		src.opt.OrphanOrders = sources.OrphanError
+		_, err = src.Load(context.Background(), kpi.NewPlan(october))
+		if err == nil || !errors.Is(err, sources.ErrOrphanOrders) || !strings.Contains(err.Error(), `101 orders have a customer_id that is not in customers, such as order "O345" (table orders row 345)`) {
+			t.Errorf("workers %d, range %d: err = %v", tt.workers, tt.rangeRows, err)
+		}
 	}
 }

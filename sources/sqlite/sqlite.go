@@ -113,12 +113,19 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (*kpi.Data, error) {
 	}
 	var tables []*decode.Table
 	var errs []error
+	// The customers are read first, so that the orders can be checked against them.
+	defs := []*sources.TableDef{sources.SchemaOf("customers")}
 	for i := range sources.Schema {
-		def := &sources.Schema[i]
+		if sources.Schema[i].Name != "customers" {
+			defs = append(defs, &sources.Schema[i])
+		}
+	}
+	st := &loadState{}
+	for _, def := range defs {
 		q, err := s.query(ctx, def)
 		var t *decode.Table
 		if err == nil && q != nil {
-			t, err = s.readTable(ctx, q, aggs, days)
+			t, err = s.readTable(ctx, q, aggs, days, st)
 		}
 		if err != nil {
 			if !s.opt.AllTables || ctx.Err() != nil {
@@ -131,6 +138,15 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (*kpi.Data, error) {
 			tables = append(tables, t)
 		}
 	}
+	var warnings []kpi.Warning
+	if o := st.orphans; o.Count > 0 {
+		w := kpi.Warning{Code: kpi.WarnOrphanOrders, Count: o.Count, Example: o.ID, Where: fmt.Sprintf("%s row %d", st.ordersWhere, o.Line)}
+		if s.opt.OrphanOrders == sources.OrphanError {
+			errs = append(errs, sources.OrphanOrdersError(w))
+		} else {
+			warnings = append(warnings, w)
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -138,7 +154,34 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (*kpi.Data, error) {
 		aggs[0].Merge(a)
 	}
 	aggs[0].SetAvailable(decode.Availability(tables))
-	return aggs[0].Data(), nil
+	data := aggs[0].Data()
+	data.Warnings = warnings
+	return data, nil
+}
+
+// loadState is what reading one table leaves for the next: the customers' ids, and
+// the orders of other customers.
+type loadState struct {
+	customers   *decode.CustomerIDs // collected while the customers are read
+	known       *decode.IDSet       // the customers, once read
+	ordersWhere string              // "table orders"
+
+	mu       sync.Mutex
+	orphans  decode.Orphans
+	firstSeq int // range of orphans.Line, which is counted from the range's start
+}
+
+// addOrphans adds the orphans of range seq, their lines counted from its start.
+func (st *loadState) addOrphans(seq int, o decode.Orphans) {
+	if o.Count == 0 {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.orphans.Count == 0 || seq < st.firstSeq || seq == st.firstSeq && o.Line < st.orphans.Line {
+		st.orphans.Line, st.orphans.ID, st.firstSeq = o.Line, o.ID, seq
+	}
+	st.orphans.Count += o.Count
 }
 
 // query is how one canonical table is read.
@@ -298,7 +341,7 @@ type rowRange struct {
 // readTable reads the rows of q into the aggregators, one per worker, and checks that
 // their ids are unique. A table with a rowid is read in rowid ranges, by all workers
 // at once; any other in one query, into aggs[0].
-func (s *Source) readTable(ctx context.Context, q *query, aggs []*kpi.Aggregator, days []*period.DayParser) (_ *decode.Table, err error) {
+func (s *Source) readTable(ctx context.Context, q *query, aggs []*kpi.Aggregator, days []*period.DayParser, st *loadState) (_ *decode.Table, err error) {
 	var ids *dedup.Set // nil when the database keeps the ids unique
 	if !q.unique {
 		var opts []dedup.Option
@@ -319,11 +362,24 @@ func (s *Source) readTable(ctx context.Context, q *query, aggs []*kpi.Aggregator
 	if err != nil {
 		return nil, err
 	}
+	rd := &reading{seed: maphash.MakeSeed(), st: st}
+	if ids != nil {
+		rd.seed = ids.Seed()
+	}
+	switch q.def.Name {
+	case "customers":
+		rd.customers = decode.NewCustomerIDs(rd.seed)
+	case "orders":
+		rd.known = st.known
+	}
 	var t *decode.Table
 	if len(ranges) < 2 {
-		t, err = s.readRange(ctx, q, nil, aggs[0], days[0], ids, nil)
+		t, err = s.readRange(ctx, q, nil, aggs[0], days[0], ids, rd, nil)
 	} else {
-		t, err = s.readParallel(ctx, q, ranges, aggs, days, ids)
+		t, err = s.readParallel(ctx, q, ranges, aggs, days, ids, rd)
+	}
+	if err == nil {
+		err = s.finishOrphans(ctx, q, ranges, rd)
 	}
 	if err != nil || t.IDField() < 0 || ids == nil {
 		return t, err
@@ -341,6 +397,38 @@ func (s *Source) readTable(ctx context.Context, q *query, aggs []*kpi.Aggregator
 		}
 		return nil
 	})
+}
+
+// reading is what the ranges of one table share besides the aggregators.
+type reading struct {
+	seed      maphash.Seed        // of the id hashes
+	customers *decode.CustomerIDs // reading the customers: collects their ids
+	known     *decode.IDSet       // reading the orders: the customers
+	st        *loadState
+}
+
+// finishOrphans ends the reading of a table for the orphan check: after the
+// customers it makes their set, after the orders it numbers the first orphan from the
+// table's start.
+func (s *Source) finishOrphans(ctx context.Context, q *query, ranges []rowRange, rd *reading) error {
+	st := rd.st
+	switch {
+	case rd.customers != nil:
+		st.known = rd.customers.Set()
+	case q.def.Name == "orders":
+		st.ordersWhere = q.where
+		if st.orphans.Count == 0 || st.firstSeq == 0 || st.firstSeq >= len(ranges) {
+			return nil
+		}
+		var before int64
+		r := &ranges[st.firstSeq]
+		err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+q.table+" WHERE "+quoteIdent(q.rowid)+" < ?", r.lo).Scan(&before)
+		if err != nil {
+			return fmt.Errorf("read %s: count rows: %w", q.where, err)
+		}
+		st.orphans.Line += before
+	}
+	return nil
 }
 
 // ranges splits the rowids of q into ranges of at least s.rangeRows (default
@@ -380,7 +468,7 @@ func (s *Source) ranges(ctx context.Context, q *query, workers int) ([]rowRange,
 // ranges in turn. On the first error the ranges after the bad one stop; it returns
 // the error of the first range that failed, its row number counted from the start of
 // the table.
-func (s *Source) readParallel(ctx context.Context, q *query, ranges []rowRange, aggs []*kpi.Aggregator, days []*period.DayParser, ids *dedup.Set) (*decode.Table, error) {
+func (s *Source) readParallel(ctx context.Context, q *query, ranges []rowRange, aggs []*kpi.Aggregator, days []*period.DayParser, ids *dedup.Set, rd *reading) (*decode.Table, error) {
 	var (
 		next    atomic.Int64
 		failSeq atomic.Int64 // seq of the first range that failed
@@ -400,7 +488,7 @@ func (s *Source) readParallel(ctx context.Context, q *query, ranges []rowRange, 
 					return
 				}
 				r := &ranges[k]
-				t, err := s.readRange(ctx, q, r, aggs[w], days[w], ids, func() bool { return failSeq.Load() < int64(r.seq) })
+				t, err := s.readRange(ctx, q, r, aggs[w], days[w], ids, rd, func() bool { return failSeq.Load() < int64(r.seq) })
 				mu.Lock()
 				if t != nil && table == nil {
 					table = t
@@ -453,17 +541,14 @@ func renumber(err error, before int64) error {
 // readRange reads the rows of q in r (all its rows when r is nil) into agg and adds
 // the hashes of their ids to ids, unless ids is nil. stopped, when not nil, is asked now and then whether
 // to give up, with errStopped.
-func (s *Source) readRange(ctx context.Context, q *query, r *rowRange, agg *kpi.Aggregator, days *period.DayParser, ids *dedup.Set, stopped func() bool) (*decode.Table, error) {
+func (s *Source) readRange(ctx context.Context, q *query, r *rowRange, agg *kpi.Aggregator, days *period.DayParser, ids *dedup.Set, rd *reading, stopped func() bool) (*decode.Table, error) {
 	var t *decode.Table
 	var dec *decode.Decoder
 	var scratch []uint64
 	err := s.rows(ctx, q, r, func(tt *decode.Table) error {
 		t = tt
-		seed := maphash.MakeSeed() // the hashes are dropped
-		if ids != nil {
-			seed = ids.Seed()
-		}
-		dec = decode.New(t, agg, days, decode.Format{Decimal: '.', Values: s.opt.Values}, seed)
+		dec = decode.New(t, agg, days, decode.Format{Decimal: '.', Values: s.opt.Values}, rd.seed)
+		dec.Customers = rd.known
 		if t.IDField() >= 0 {
 			dec.Hashes = make([]uint64, 0, hashRun)
 		}
@@ -476,6 +561,9 @@ func (s *Source) readRange(ctx context.Context, q *query, r *rowRange, agg *kpi.
 			return err
 		}
 		if len(dec.Hashes) == hashRun {
+			if rd.customers != nil {
+				rd.customers.Add(dec.Hashes)
+			}
 			if ids == nil {
 				dec.Hashes = dec.Hashes[:0]
 				return nil
@@ -485,8 +573,19 @@ func (s *Source) readRange(ctx context.Context, q *query, r *rowRange, agg *kpi.
 		}
 		return nil
 	})
-	if err != nil || t.IDField() < 0 || ids == nil {
+	if err != nil {
 		return t, err
+	}
+	seq := 0
+	if r != nil {
+		seq = r.seq
+	}
+	rd.st.addOrphans(seq, dec.Orphans)
+	if rd.customers != nil {
+		rd.customers.Add(dec.Hashes)
+	}
+	if t.IDField() < 0 || ids == nil {
+		return t, nil
 	}
 	ids.Add(dec.Hashes, scratch)
 	return t, nil

@@ -30,6 +30,11 @@ type Decoder struct {
 	add     func(*Decoder)
 	vals    []value
 
+	// Customers, when set on a decoder of the orders, are the customers' ids:
+	// orders of other customers are counted in Orphans.
+	Customers *IDSet
+	Orphans   Orphans
+
 	// Hashes receives the hash (maphash with the seed given to New) of the unique id
 	// of every row decoded, when the table has a unique column. The caller owns it
 	// and may replace it between rows.
@@ -209,8 +214,20 @@ func (d *Decoder) Decode(line int64, fields [][]byte) error {
 	if t.idCol >= 0 {
 		d.Hashes = append(d.Hashes, maphash.Bytes(d.seed, d.vals[t.idCol].text))
 	}
+	if d.Customers != nil && !d.Customers.Has(d.vals[oCustomer].text) {
+		d.orphan(line)
+	}
 	d.add(d)
 	return nil
+}
+
+// orphan counts the order on line as one of an unknown customer.
+func (d *Decoder) orphan(line int64) {
+	o := &d.Orphans
+	if o.Count == 0 || line < o.Line {
+		o.Line, o.ID = line, string(d.vals[d.t.idCol].text)
+	}
+	o.Count++
 }
 
 // rowError returns the error of value b of column c on line. A value that is not
