@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -150,7 +151,22 @@ func printTable(w io.Writer, rep *kpi.Report, labels *reports.Labels) error {
 	if len(notes) > 0 {
 		fmt.Fprintf(w, "\n%s:\n  %s\n", f.NA(), strings.Join(notes, "\n  "))
 	}
+	if len(rep.Warnings) > 0 {
+		fmt.Fprintf(w, "\n%s:\n", labels.Text(rep.Lang, "warnings"))
+		for _, x := range rep.Warnings {
+			fmt.Fprintf(w, "  %s\n", warningText(labels, rep.Lang, f, x))
+		}
+	}
 	return nil
+}
+
+// warningText returns a warning about the data in lang.
+func warningText(labels *reports.Labels, lang string, f locale.Format, w kpi.Warning) string {
+	switch w.Code {
+	case kpi.WarnOrphanOrders:
+		return labels.Text(lang, "warn_orphan_orders", "count", f.Int(w.Count), "example", strconv.Quote(w.Example), "where", w.Where)
+	}
+	return w.String()
 }
 
 // writeAligned prints rows as columns two spaces apart: the first column left-aligned,

@@ -37,9 +37,12 @@ otherwise.`,
 			// Every row is parsed and checked whatever the plan; the plan only decides
 			// which windows are summed.
 			p := period.LastComplete(period.Month, runner.Clock(), cfg.Report.Location)
-			_, loadErr := runner.Load(ctx, kpi.NewPlan(p))
+			data, loadErr := runner.Load(ctx, kpi.NewPlan(p))
 			if err := errors.Join(tmplErr, loadErr); err != nil {
 				return err
+			}
+			for _, w := range data.Warnings {
+				fmt.Fprintf(e.stdout, "%s: warning: %s\n", cfg.Path, w)
 			}
 			fmt.Fprintf(e.stdout, "%s: config ok, templates ok, %s source loads (%d jobs)\n", cfg.Path, cfg.Source.Type, len(cfg.Jobs))
 			// What the data-quality gate would hold in each job's last complete period.

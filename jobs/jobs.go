@@ -98,6 +98,10 @@ func (r *Runner) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err err
 	if err != nil {
 		return nil, fmt.Errorf("load %s source: %w", r.Config.Source.Type, err)
 	}
+	for _, w := range data.Warnings {
+		r.logger().LogAttrs(ctx, slog.LevelWarn, "data: "+w.String(),
+			slog.String("warning", string(w.Code)), slog.Int64("count", w.Count), slog.String("example", w.Example))
+	}
 	return data, nil
 }
 

@@ -53,6 +53,9 @@ var labelKeys = map[string][]string{
 	"mail_intro_change": {"period", "value", "change", "previous"},
 	"not_available":     nil,
 	"attached":          nil,
+
+	"warnings":           nil,
+	"warn_orphan_orders": {"count", "example", "where"},
 }
 
 // The reason a value is n/a is the label "reason_" + its code.
