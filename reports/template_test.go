@@ -155,7 +155,7 @@ kind = "cards"
 		{"unknown KPI id", "month.toml", ok + "kpis = [\"revenue\", \"profit\"]\n", `month.toml line 4 (section.kpis): unknown KPI "profit"`},
 		{"missing title", "month.toml", "[[section]]\nkind = \"cards\"\n", "month.toml: title is required"},
 		{"label placeholder", "labels.toml", "", "labels.toml line 66: label en.generated has the placeholders {tijd}; it needs {time}"},
-		{"label misspelt", "labels.toml", "", "labels.toml line 159: unknown label nl.totaal"},
+		{"label misspelt", "labels.toml", "", "labels.toml line 163: unknown label nl.totaal"},
 		{"definitions", "definitions.toml", "", `definitions.toml line 6: unknown KPI "revenu"`},
 		// Line-ending backslashes join lines of a multi-line string: the built-in
 		// intro is one line of template spread over four lines of the file.
