@@ -170,3 +170,54 @@ func TestLedgerLockedPastDeadlineIsJournaled(t *testing.T) {
 }
 
 func slicesKeys(m map[string]int) []string { return slices.Collect(maps.Keys(m)) }
+
+// The PostgreSQL ledger goes down right after the server accepted the first
+// recipient's message and comes back 3 s later (a restart): the ledger write is
+// retried until it succeeds, and no one is mailed twice. The cluster is the test's
+// own; the shared server is never restarted.
+func TestLedgerPostgresRestartAfterSend(t *testing.T) {
+	pg := startPrivatePostgres(t)
+	cfg := testConfig(t)
+	job := onlyJob(cfg, "monthly", "0 7 1 * *", "none")
+	svc, err := OpenService(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := ledger.OpenPostgres(context.Background(), pg.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = svc.Ledger.Close()
+	svc.Ledger, svc.Deliverer.Ledger = l, l
+	t.Cleanup(func() { _ = svc.Close() })
+
+	var once sync.Once
+	restarted := make(chan struct{})
+	sender := &fakeSender{next: svc.Deliverer.Sender}
+	sender.send = func(ctx context.Context, m *delivery.Message, rcpt, id string) (bool, error) {
+		retry, err := sender.next.Send(ctx, m, rcpt, id)
+		if err == nil {
+			once.Do(func() {
+				t.Cleanup(func() { <-restarted }) // before the cluster's own cleanup
+				pg.ctl(t, "stop", "-m", "fast")
+				time.AfterFunc(3*time.Second, func() { pg.ctl(t, "start"); close(restarted) })
+			})
+		}
+		return retry, err
+	}
+	svc.Deliverer.Sender = sender
+	p, err := svc.Runner.Period(job, "2026-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Run(context.Background(), job, p, RunOptions{Trigger: ledger.TriggerScheduled, Send: true}); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	<-restarted
+	checkDeliveredOnce(t, svc.Ledger, sender.delivered())
+	res, err := svc.Run(context.Background(), job, p, RunOptions{Trigger: ledger.TriggerScheduled, Send: true})
+	if err != nil || !res.Skipped {
+		t.Fatalf("second run: %+v, %v; want skipped", res, err)
+	}
+	checkDeliveredOnce(t, svc.Ledger, sender.delivered())
+}
