@@ -29,6 +29,7 @@ type step struct {
 	drop          bool          // close the connection instead of replying
 	stall         time.Duration // wait this long before replying
 	dropAfterData bool          // accept the message, then close before RSET/QUIT
+	faults                      // the scripted faults of faults_test.go
 }
 
 // Shorthands for scripts.
@@ -57,6 +58,8 @@ type testServer struct {
 	port int
 
 	user, pass string // when set, AUTH PLAIN is required
+
+	greetingStall time.Duration // wait before the greeting (withGreetingStall)
 
 	mu       sync.Mutex
 	scripts  map[string][]step // per recipient, consumed one step per RCPT
@@ -109,6 +112,7 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 	for _, o := range opts {
 		o(ts, s, &ln)
 	}
+	ln = ts.stallingListener(ln)
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
@@ -205,6 +209,7 @@ type testSession struct {
 	rcpts         []string
 	dropAfterData bool
 	closeOnReset  bool
+	dataFaults    faults // of this transaction's recipients
 }
 
 var _ smtp.AuthSession = (*testSession)(nil)
@@ -240,6 +245,8 @@ func (s *testSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 		}
 	}
 	switch {
+	case st.echo:
+		return s.echoPassword(st.code)
 	case st.drop:
 		_ = s.conn.Conn().Close()
 		return errors.New("connection dropped by script")
@@ -248,6 +255,7 @@ func (s *testSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	}
 	s.rcpts = append(s.rcpts, to)
 	s.dropAfterData = s.dropAfterData || st.dropAfterData
+	s.dataFaults = s.dataFaults.merge(st.faults)
 	return nil
 }
 
@@ -261,7 +269,7 @@ func (s *testSession) Data(r io.Reader) error {
 	s.ts.messages = append(s.ts.messages, received{From: s.from, Rcpts: append([]string(nil), s.rcpts...), Data: b})
 	s.ts.mu.Unlock()
 	s.closeOnReset = s.dropAfterData
-	return nil
+	return s.afterData()
 }
 
 // Reset runs after the reply to DATA has been written, and on RSET.
@@ -269,7 +277,7 @@ func (s *testSession) Reset() {
 	if s.closeOnReset {
 		_ = s.conn.Conn().Close()
 	}
-	s.from, s.rcpts, s.dropAfterData, s.closeOnReset = "", nil, false, false
+	s.from, s.rcpts, s.dropAfterData, s.closeOnReset, s.dataFaults = "", nil, false, false, faults{}
 }
 
 func (s *testSession) Logout() error { return nil }

@@ -40,6 +40,8 @@ func TestSMTPSenderSend(t *testing.T) {
 		{"dropped connection is temporary", dropConn, 0, true, "RCPT"},
 		{"stall beyond the timeout is temporary", stall(10 * time.Second), 200 * time.Millisecond, true, "timed out after 200ms"},
 		{"lost after DATA accepted counts as delivered", lostAfter, 0, false, ""},
+		{"dropped before the reply to DATA is temporary", dropBeforeReply, 0, true, "send"},
+		{"stall at DATA beyond the timeout is temporary", stallAtData(10 * time.Second), 300 * time.Millisecond, true, "timed out after 300ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
