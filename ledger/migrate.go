@@ -78,13 +78,14 @@ CREATE TABLE claims (
 	// resend carries a Message-ID of its own.
 	`
 ALTER TABLE deliveries ADD COLUMN resends INTEGER NOT NULL DEFAULT 0;
-`, // 5: the attachments each recipient got, with their SHA-256 ("hex  name"
+`,
+	// 5: the attachments each recipient got, with their SHA-256 ("hex  name"
 	// lines, as sha256sum writes them), so that what went out is on record
 	// per recipient.
 	`
 ALTER TABLE deliveries ADD COLUMN files TEXT NOT NULL DEFAULT '';
 `,
-	// 5: a run held by the data-quality gate (status 'held'), a run of a period
+	// 6: a run held by the data-quality gate (status 'held'), a run of a period
 	// that had not ended (incomplete: its report is "to date" and never makes the
 	// period done), and a held report sent anyway (forced). SQLite cannot alter a
 	// CHECK constraint: the table is rebuilt (migrateOne turns foreign keys off).
@@ -177,11 +178,12 @@ CREATE TABLE claims (
 	// 4
 	`
 ALTER TABLE deliveries ADD COLUMN resends INTEGER NOT NULL DEFAULT 0;
-`, // 5
+`,
+	// 5
 	`
 ALTER TABLE deliveries ADD COLUMN files TEXT NOT NULL DEFAULT '';
 `,
-	// 5
+	// 6
 	`
 ALTER TABLE runs DROP CONSTRAINT runs_status_check;
 ALTER TABLE runs ADD CONSTRAINT runs_status_check CHECK (status IN ('running', 'succeeded', 'failed', 'held'));
