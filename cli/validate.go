@@ -24,7 +24,8 @@ template of every job and the mail templates (the built-in ones, or their
 replacements in report.template_dir), then reads every table of the data source and checks every row
 against the data contract (docs/kpis.md). A broken template is reported with its
 file and line. Exits 0 when all is well, 1 with each problem on its own line
-otherwise.`,
+otherwise. For each job it then prints, as warnings, why the data-quality gate
+([quality]) would hold the report of its last complete period (exit 0).`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		return func(ctx context.Context, e *env, args []string) error {
