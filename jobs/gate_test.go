@@ -27,7 +27,7 @@ type mailLog struct {
 
 type sentMail struct {
 	rcpt, subject, period string
-	pdf               []byte
+	pdf                   []byte
 }
 
 func (l *mailLog) record(_ context.Context, m *delivery.Message, rcpt, _ string) (bool, error) {
