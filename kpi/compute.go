@@ -43,6 +43,11 @@ func Compute(plan *Plan, data *Data, opt Options, loc *time.Location) (*Report, 
 	for _, e := range evaluated(p) {
 		values[e] = c.kpis(e)
 	}
+	before := c.beforeData(p)
+	if before > 0 {
+		first := p.Add(before - (TrendLength - 1))
+		rep.DataStart = &first
+	}
 	for _, def := range Defs {
 		r := Result{
 			Def:      def,
@@ -55,11 +60,43 @@ func Compute(plan *Plan, data *Data, opt Options, loc *time.Location) (*Report, 
 		r.Status = status(def, r.Value, r.Target)
 		for i := TrendLength - 1; i >= 0; i-- {
 			e := p.Add(-i)
-			r.Trend = append(r.Trend, Point{Period: e, Value: values[e][def.ID]})
+			v := values[e][def.ID]
+			if TrendLength-1-i < before {
+				v = NA(BeforeData)
+			}
+			r.Trend = append(r.Trend, Point{Period: e, Value: v})
 		}
 		rep.KPIs = append(rep.KPIs, r)
 	}
 	return rep, nil
+}
+
+// beforeData returns how many periods at the start of the trend of p come before the
+// data starts: no window of the plan that ends with or before such a period (the
+// period itself, the trailing twelve months up to it, ...) has any data (an order, a
+// customer, a lead, a won deal, spend or a call). Their values are n/a
+// (BeforeData), drawn as gaps, not as zeros. It returns 0 when p itself has no such
+// data either (an empty report says so itself).
+func (c *computer) beforeData(p period.Period) int {
+	for k := 0; k < TrendLength; k++ {
+		end := p.Add(k - (TrendLength - 1)).Range().End
+		for w, m := range c.data.Windows {
+			if w.End <= end && hasData(m) {
+				return k
+			}
+		}
+	}
+	return 0
+}
+
+// hasData reports whether m counts any row of any table.
+func hasData(m *Measures) bool {
+	if m == nil {
+		return false
+	}
+	return m.SalesCount > 0 || m.Revenue.Sign() != 0 || m.Cost.Sign() != 0 || m.NewCustomers > 0 ||
+		m.CustomersStart > 0 || m.CustomersEnd > 0 || m.Spend.Sign() != 0 || m.WonDeals > 0 ||
+		m.LeadsCreated > 0 || m.QualifiedLeads > 0 || m.SalesCalls > 0
 }
 
 type computer struct {

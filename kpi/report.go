@@ -62,6 +62,9 @@ type Report struct {
 	// gate did not run.
 	Quality  *Quality
 	Warnings []Warning // the data's (Data.Warnings)
+	// DataStart is the first period of the trend with any data, when periods of the
+	// trend come before it (their trend values are n/a, BeforeData); nil otherwise.
+	DataStart *period.Period
 }
 
 // Incomplete reports whether the report covers its period only to date.

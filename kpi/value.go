@@ -54,6 +54,8 @@ const (
 	// the start of the trailing twelve months.
 	NoTTMStartCustomers Reason = "no_customers_at_ttm_start"
 	NoPrevious          Reason = "no_previous_value"
+	// BeforeData: a trend period before the data starts (see Compute).
+	BeforeData Reason = "before_data_starts"
 )
 
 // Reasons lists every reason, for the text catalogue (templates/labels.toml has the
@@ -62,5 +64,5 @@ var Reasons = []Reason{
 	NoLeadsData, NoDealsData, NoSpendData, NoCallsData, NoCostColumn, NoNewCustomers,
 	NoWonDeals, NoCycleDays, NoPreviousRevenue, NoSales, NoBuyers, NoStartCustomers,
 	RevenueNotPositive, NoLeadsCreated, NoTTMSales, NoLifespan, NoTTMStartCustomers,
-	NoPrevious,
+	NoPrevious, BeforeData,
 }

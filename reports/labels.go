@@ -48,6 +48,7 @@ var labelKeys = map[string][]string{
 	"note_previous":    {"period"},
 	"note_year_ago":    {"period"},
 	"notes_empty":      nil,
+	"chart_no_data":    nil,
 
 	"mail_intro":        {"period", "value"},
 	"mail_intro_change": {"period", "value", "change", "previous"},

@@ -123,6 +123,8 @@ func (d *pdfDoc) chart(x, y, w, h float64, r kpi.Result) {
 		}
 	}
 
+	d.noData(r.Trend, xOf(0)-slot/2, slot, top, bottom)
+
 	if bars {
 		bw := slot * 0.62
 		for i := range vals {
@@ -163,6 +165,29 @@ func (d *pdfDoc) chart(x, y, w, h float64, r kpi.Result) {
 		}
 		pdf.Circle(xOf(i), yOf(vals[i]), 0.65, "FD")
 	}
+}
+
+// noData marks the periods at the start of a trend that come before the data starts:
+// they have no column or point (not a zero), and a light band with "no data" over
+// them says why. left is the left edge of the first period's slot.
+func (d *pdfDoc) noData(trend []kpi.Point, left, slot, top, bottom float64) {
+	n := 0
+	for n < len(trend) && trend[n].Value.Reason == kpi.BeforeData {
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	w := slot * float64(n)
+	d.fillColor(stripeColor)
+	d.pdf.Rect(left, top, w, bottom-top, "F")
+	label := d.t.label(d.lang, "chart_no_data")
+	d.font("I", 6)
+	if d.width(label) > w-1 {
+		return
+	}
+	d.textColor(faintColor)
+	d.textCenter(left+w/2, (top+bottom)/2+1, label)
 }
 
 // niceScale returns an axis from lo to hi with about ticks steps of 1, 2, 2.5 or 5
