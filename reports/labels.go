@@ -2,8 +2,11 @@ package reports
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"maps"
 	"regexp"
 	"slices"
@@ -107,12 +110,13 @@ func LoadLabels(dir string) (*Labels, error) {
 	if dir == "" {
 		return base, nil
 	}
-	src, file, err := readTemplateFile(dir, labelsFile)
-	if err != nil {
-		return nil, err
-	}
-	if file == labelsFile { // dir has none: the built-in file
+	file := filepath.Join(dir, labelsFile)
+	src, err := os.ReadFile(file)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return base, nil
+	case err != nil:
+		return nil, fmt.Errorf("%w: read %s: %w", ErrTemplate, file, err)
 	}
 	over, err := decodeLabels(src, file, false)
 	if err != nil {

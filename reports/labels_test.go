@@ -71,3 +71,17 @@ func TestLabelsPartialOverride(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelsDotDir checks that template_dir "." with a labels.toml is an override,
+// not taken for the built-in file of the same name.
+func TestLabelsDotDir(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"labels.toml": "[en]\nstatus_met = \"on track\"\n"})
+	t.Chdir(dir)
+	l, err := LoadLabels(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Status("en", kpi.StatusMet); got != "on track" {
+		t.Errorf("status %q, want the override", got)
+	}
+}
