@@ -183,6 +183,14 @@ func (d *Daemon) track(fn func()) {
 	d.mu.Unlock()
 	go func() {
 		defer d.inFlight.Done()
+		// A run records its own panic (Service.Run); one in the daemon's own work is
+		// logged, and the daemon goes on with every other job.
+		defer func() {
+			if v := recover(); v != nil {
+				err := recovered(context.Background(), d.log(), "", v)
+				d.log().LogAttrs(context.Background(), slog.LevelError, "daemon task failed", slog.String("error", err.Error()))
+			}
+		}()
 		fn()
 	}()
 }
@@ -343,11 +351,10 @@ func (d *Daemon) runOne(ctx context.Context, job *config.Job, p period.Period, t
 	}
 }
 
+// run runs job for p within the job's timeout (Service.Run applies it).
 func (d *Daemon) run(ctx context.Context, job *config.Job, p period.Period, trigger ledger.Trigger) *RunResult {
-	rctx, cancel := context.WithTimeout(ctx, job.Timeout.Duration)
-	defer cancel()
 	// Errors are in the ledger and the log line of the run; the daemon goes on.
-	res, _ := d.Service.Run(rctx, job, p, RunOptions{Trigger: trigger, Send: true})
+	res, _ := d.Service.Run(ctx, job, p, RunOptions{Trigger: trigger, Send: true})
 	return res
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kpireport/kpireport/config"
+	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/period"
 	"github.com/kpireport/kpireport/reports"
 )
@@ -16,28 +17,18 @@ type GenerateOptions struct {
 	OutDir string // "" = report.output_dir
 }
 
-// Generate computes the job's report for p and renders its formats to files.
-func (r *Runner) Generate(ctx context.Context, job *config.Job, p period.Period, opt GenerateOptions) ([]reports.File, error) {
+// Generate computes the job's report for p and renders its formats to files,
+// within the job's timeout.
+func (r *Runner) Generate(ctx context.Context, job *config.Job, p period.Period, opt GenerateOptions) (_ []reports.File, err error) {
+	ctx, cancel := withJobTimeout(ctx, job)
+	defer cancel()
+	defer func() { err = timeoutError(ctx, job, err) }()
 	rep, err := r.Compute(ctx, job, p)
 	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	dir := opt.OutDir
-	if dir == "" {
-		dir = r.Config.Report.OutputDir
-	}
-	files, err := reports.Generate(ctx, rep, reports.Options{
-		Dir:         dir,
-		Formats:     job.Formats,
-		Filename:    job.Filename,
-		TemplateDir: r.Config.Report.TemplateDir,
-		Template:    job.Template,
-		Logo:        r.Config.Report.Logo,
-		Fonts:       r.Config.Report.Fonts,
-		Logger:      r.logger().With("job", job.Name, "period", p.Label()),
-		Now:         r.Now,
-	})
+	files, err := r.render(ctx, job, rep, opt.OutDir)
 	if err != nil {
 		return nil, fmt.Errorf("render %s %s: %w", job.Name, p, err)
 	}
@@ -45,4 +36,28 @@ func (r *Runner) Generate(ctx context.Context, job *config.Job, p period.Period,
 		slog.String("job", job.Name), slog.String("period", p.Label()),
 		slog.Int("files", len(files)), slog.Duration("duration", time.Since(start).Round(time.Millisecond)))
 	return files, nil
+}
+
+// render renders rep, the report of job, into dir (default: report.output_dir) with
+// r.Render (default: reports.Generate). A panic of the renderer is its error.
+func (r *Runner) render(ctx context.Context, job *config.Job, rep *kpi.Report, dir string) (_ []reports.File, err error) {
+	defer recoverTo(ctx, r.logger(), &err, "")
+	if dir == "" {
+		dir = r.Config.Report.OutputDir
+	}
+	render := r.Render
+	if render == nil {
+		render = reports.Generate
+	}
+	return render(ctx, rep, reports.Options{
+		Dir:         dir,
+		Formats:     job.Formats,
+		Filename:    job.Filename,
+		TemplateDir: r.Config.Report.TemplateDir,
+		Template:    job.Template,
+		Logo:        r.Config.Report.Logo,
+		Fonts:       r.Config.Report.Fonts,
+		Logger:      r.logger().With("job", job.Name, "period", rep.Period.Label()),
+		Now:         r.Now,
+	})
 }

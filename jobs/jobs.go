@@ -13,6 +13,7 @@ import (
 	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/period"
+	"github.com/kpireport/kpireport/reports"
 	"github.com/kpireport/kpireport/sources"
 )
 
@@ -24,6 +25,9 @@ type Runner struct {
 	// AllTables makes Load read every table even after one fails, and report the
 	// first bad row of each (sources.Options.AllTables), as validate does.
 	AllTables bool
+	// Render renders a computed report to files. Default (nil): reports.Generate.
+	// A panic in it fails the run with the panic's message (see render).
+	Render func(ctx context.Context, rep *kpi.Report, opt reports.Options) ([]reports.File, error)
 }
 
 func (r *Runner) now() time.Time {
@@ -57,8 +61,10 @@ func (r *Runner) Period(job *config.Job, label string) (period.Period, error) {
 	return p, nil
 }
 
-// Compute loads the job's data for p and computes its report.
-func (r *Runner) Compute(ctx context.Context, job *config.Job, p period.Period) (*kpi.Report, error) {
+// Compute loads the job's data for p and computes its report. A panic while it
+// does is its error.
+func (r *Runner) Compute(ctx context.Context, job *config.Job, p period.Period) (_ *kpi.Report, err error) {
+	defer recoverTo(ctx, r.logger(), &err, fmt.Sprintf("compute %s %s", job.Name, p))
 	start := time.Now()
 	plan := kpi.NewPlan(p)
 	data, err := r.Load(ctx, plan)
@@ -96,6 +102,7 @@ func (r *Runner) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err err
 	}()
 	data, err := src.Load(ctx, plan)
 	if err != nil {
+		logStack(ctx, r.logger(), err) // a panic a source's goroutine recovered
 		return nil, fmt.Errorf("load %s source: %w", r.Config.Source.Type, err)
 	}
 	for _, w := range data.Warnings {

@@ -199,6 +199,10 @@ func (s *Service) Close() error { return s.Ledger.Close() }
 func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt RunOptions) (res *RunResult, err error) {
 	log := s.Runner.logger().With(slog.String("job", job.Name), slog.String("period", p.Label()))
 	start := time.Now()
+	// A panic before the run is in the ledger; finish records one after that.
+	defer recoverTo(ctx, log, &err, "run")
+	ctx, cancel := withJobTimeout(ctx, job)
+	defer cancel()
 	if err := s.Runner.CheckPeriod(p, opt.AllowIncomplete); err != nil {
 		return nil, err
 	}
@@ -242,52 +246,7 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 		return nil, err
 	}
 	res = &RunResult{Run: run}
-	defer func() {
-		if err != nil && errors.Is(context.Cause(ctx), ErrClaimLost) && !errors.Is(err, ErrClaimLost) {
-			err = fmt.Errorf("%w: %w", ErrClaimLost, err)
-		}
-		status, msg := ledger.RunSucceeded, ""
-		if err != nil {
-			status, msg = ledger.RunFailed, err.Error()
-		} else if len(res.Held) > 0 {
-			status, msg = ledger.RunHeld, "held: "+strings.Join(res.Held, "; ")
-		}
-		var arts []ledger.Artifact
-		for _, f := range res.Files {
-			arts = append(arts, ledger.Artifact{Path: f.Path, SHA256: f.SHA256, Bytes: f.Bytes})
-		}
-		// The ledger must end consistent even when ctx was cancelled mid-run.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if ferr := s.Ledger.FinishRun(fctx, run.ID, status, msg, arts); ferr != nil {
-			err = errors.Join(err, ferr)
-		}
-		attrs := []slog.Attr{
-			slog.String("trigger", string(opt.Trigger)), slog.Int64("run", run.ID),
-			slog.Int("attempt", run.Attempt), slog.String("status", string(status)),
-			slog.Duration("duration", time.Since(start).Round(time.Millisecond)),
-		}
-		if res.Delivery != nil {
-			attrs = append(attrs, slog.Int("sent", len(res.Delivery.Sent)),
-				slog.Int("already_sent", len(res.Delivery.Skipped)), slog.Int("failed", len(res.Delivery.Failed)))
-		}
-		if err != nil {
-			attrs = append(attrs, slog.String("error", err.Error()))
-			log.LogAttrs(fctx, slog.LevelError, "run", attrs...)
-			s.notifyFailure(fctx, log, job, p, run, err, res.Delivery)
-			return
-		}
-		if status == ledger.RunHeld {
-			attrs = append(attrs, slog.String("reasons", msg))
-			log.LogAttrs(fctx, slog.LevelWarn, "run", attrs...)
-			s.notifyHeld(fctx, log, job, p, run, res.Held)
-			return
-		}
-		log.LogAttrs(fctx, slog.LevelInfo, "run", attrs...)
-		if res.Delivery != nil && len(res.Delivery.Sent) > 0 {
-			s.notifyRecovered(fctx, log, job, p, run)
-		}
-	}()
+	defer s.finish(ctx, log, job, p, opt, start, res, &err)
 
 	rep, err := s.Runner.Compute(ctx, job, p)
 	if err != nil {
@@ -299,21 +258,7 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 			return res, err
 		}
 	}
-	dir := opt.OutDir
-	if dir == "" {
-		dir = s.Runner.Config.Report.OutputDir
-	}
-	res.Files, err = reports.Generate(ctx, rep, reports.Options{
-		Dir:         dir,
-		Formats:     job.Formats,
-		Filename:    job.Filename,
-		TemplateDir: s.Runner.Config.Report.TemplateDir,
-		Template:    job.Template,
-		Logo:        s.Runner.Config.Report.Logo,
-		Fonts:       s.Runner.Config.Report.Fonts,
-		Logger:      s.Runner.logger().With("job", job.Name, "period", p.Label()),
-		Now:         s.Runner.Now,
-	})
+	res.Files, err = s.Runner.render(ctx, job, rep, opt.OutDir)
 	if err != nil {
 		return res, fmt.Errorf("render: %w", err)
 	}
