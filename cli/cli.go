@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/kpireport/kpireport/config"
+	"github.com/kpireport/kpireport/internal/panics"
 )
 
 // Exit codes.
@@ -40,7 +41,7 @@ type command struct {
 	flags   func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
 }
 
-var commands = []*command{kpisCmd, generateCmd, runCmd, backfillCmd, historyCmd, nextCmd, validateCmd, demoCmd}
+var commands = []*command{kpisCmd, generateCmd, runCmd, backfillCmd, historyCmd, nextCmd, validateCmd, demoCmd, versionCmd}
 
 // usageError is a mistake in the command line: exit code 2.
 type usageError struct{ msg string }
@@ -49,8 +50,16 @@ func (u usageError) Error() string { return u.msg }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
-// Main runs kpireport with args (without the program name) and returns the exit code.
-func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// Main runs kpireport with args (without the program name) and returns the exit code:
+// 0 ok, 1 failure, 2 usage error. Each error is one line on stderr, said once; a
+// panic is an error too (exit 1), never a crash.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			fmt.Fprintf(stderr, "kpireport: %s\n", oneLine(panics.New(v).Error()))
+			code = ExitFailure
+		}
+	}()
 	e := &env{stdout: stdout, stderr: stderr, logLevel: slog.LevelWarn}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
 		printUsage(stdout)
@@ -59,33 +68,35 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return ExitOK
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	name := args[0]
 	if name == "help" {
 		name, args = args[1], []string{args[1], "--help"}
 	}
 	cmd := lookup(name)
 	if cmd == nil {
-		fmt.Fprintf(stderr, "kpireport: unknown command %q\n\n", name)
-		printUsage(stderr)
+		fmt.Fprintf(stderr, "kpireport: unknown command %q; run 'kpireport --help' for the commands\n", name)
 		return ExitUsage
 	}
 	fs := flag.NewFlagSet("kpireport "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	verbose := fs.Bool("verbose", false, "log progress (debug level) on stderr")
 	run := cmd.flags(fs)
+	usage := func(err error) int {
+		fmt.Fprintf(stderr, "kpireport %s: %s; run 'kpireport %s --help' for usage\n", cmd.name, oneLine(err.Error()), cmd.name)
+		return ExitUsage
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printCommandUsage(stdout, cmd, fs)
 			return ExitOK
 		}
-		fmt.Fprintf(stderr, "kpireport %s: %v\n", cmd.name, err)
-		fmt.Fprintf(stderr, "run 'kpireport %s --help' for usage\n", cmd.name)
-		return ExitUsage
+		return usage(err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kpireport %s: unexpected argument %q\n", cmd.name, fs.Arg(0))
-		fmt.Fprintf(stderr, "run 'kpireport %s --help' for usage\n", cmd.name)
-		return ExitUsage
+		return usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
 	if *verbose {
 		e.logLevel = slog.LevelDebug
@@ -96,12 +107,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "kpireport %s: %v\n", cmd.name, err)
-		fmt.Fprintf(stderr, "run 'kpireport %s --help' for usage\n", cmd.name)
-		return ExitUsage
+		return usage(err)
 	default:
+		// One line per error: errors.Join puts each of several errors (every
+		// problem of a config, every recipient not reached) on a line of its own.
 		for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
-			fmt.Fprintf(stderr, "kpireport %s: %s\n", cmd.name, line)
+			if strings.TrimSpace(line) != "" {
+				fmt.Fprintf(stderr, "kpireport %s: %s\n", cmd.name, line)
+			}
 		}
 		return ExitFailure
 	}
@@ -129,8 +142,9 @@ Commands:
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
-Run 'kpireport <command> --help' for the flags of a command.
-Exit codes: 0 ok, 1 failure, 2 usage error.
+Run 'kpireport <command> --help' for the flags of a command, and
+'kpireport --version' for the version and revision of this build.
+Exit codes: 0 ok, 1 failure, 2 usage error; each error is one line on stderr.
 `)
 }
 

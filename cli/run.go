@@ -66,7 +66,8 @@ func daemonLogger(e *env, cfg *config.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, opts))
 }
 
-// printRun prints what a manual run did.
+// printRun prints what a manual run did: the files, and who got the mail. Who did
+// not, and why, is in the run's error, which Main prints on stderr.
 func printRun(e *env, res *jobs.RunResult) {
 	for _, f := range res.Files {
 		fmt.Fprintln(e.stdout, f.Path)
@@ -78,9 +79,6 @@ func printRun(e *env, res *jobs.RunResult) {
 		}
 		for _, r := range d.Skipped {
 			fmt.Fprintf(e.stdout, "already sent to %s (use --resend to send again)\n", r)
-		}
-		for _, f := range d.Failed {
-			fmt.Fprintf(e.stdout, "not sent: %v\n", f)
 		}
 	}
 }

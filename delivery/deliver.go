@@ -306,7 +306,9 @@ func (d *Deliverer) sendAll(ctx context.Context, log *slog.Logger, m *Message, f
 			if err != nil {
 				attrs = append(attrs, "err", errMsg)
 			}
-			log.Log(ctx, levelOf(status), "delivery attempt", attrs...)
+			// Info, also for a failure: the error Deliver returns says who was not
+			// reached and why, and its caller logs or prints that once.
+			log.Log(ctx, slog.LevelInfo, "delivery attempt", attrs...)
 			switch {
 			case status == ledger.DeliverySent:
 				rep.Sent = append(rep.Sent, p.Recipient)
@@ -335,7 +337,7 @@ func (d *Deliverer) sendAll(ctx context.Context, log *slog.Logger, m *Message, f
 				}
 				rep.Failed = append(rep.Failed, p.failure(true))
 			}
-			log.Warn("stopped", "recipients_left", len(todo), "err", err)
+			log.Info("stopped", "recipients_left", len(todo), "err", err) // in Deliver's error too
 			break
 		}
 	}
@@ -417,16 +419,6 @@ func (d *Deliverer) replayJournal(ctx context.Context, log *slog.Logger, job, pe
 
 func (p pending) failure(temporary bool) RecipientError {
 	return RecipientError{Recipient: p.Recipient, Kind: p.kind, Attempts: p.attempts, Temporary: temporary, Err: p.lastErr}
-}
-
-func levelOf(s ledger.DeliveryStatus) slog.Level {
-	switch s {
-	case ledger.DeliverySent:
-		return slog.LevelInfo
-	case ledger.DeliveryFailedTemp:
-		return slog.LevelWarn
-	}
-	return slog.LevelError
 }
 
 func (d *Deliverer) logger() *slog.Logger {

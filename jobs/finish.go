@@ -58,7 +58,11 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, job *config.Job,
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
-		log.LogAttrs(fctx, slog.LevelError, "run", attrs...)
+		level := slog.LevelError
+		if opt.Trigger == ledger.TriggerManual {
+			level = slog.LevelInfo // its caller reports the error: the command line prints it once
+		}
+		log.LogAttrs(fctx, level, "run", attrs...)
 		s.notifyFailure(fctx, log, job, p, run, err, res.Delivery)
 		return
 	}
