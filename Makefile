@@ -8,8 +8,9 @@ PKGS    := ./...
 
 all: build
 
+# -buildvcs=auto: stamp the git revision for `kpireport --version` where git can say it.
 build:
-	$(GO) build -o $(BIN) ./cmd/kpireport
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/kpireport
 
 # The main job end to end on the embedded default (SQLite): sample data, KPIs, the
 # workbook and PDF of last month, and delivery to a local outbox of .eml files.

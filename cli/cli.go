@@ -156,9 +156,9 @@ func printCommandUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
 }
 
 // loadConfig loads the --config file; a missing flag is a usage error.
-func loadConfig(path string) (*config.Config, error) {
+func loadConfig(path string, opts ...config.LoadOption) (*config.Config, error) {
 	if path == "" {
 		return nil, usagef("--config is required")
 	}
-	return config.Load(path)
+	return config.Load(path, opts...)
 }

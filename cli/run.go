@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,10 @@ catches up on periods missed while it was down (per job: catch_up = latest|all|n
 while it runs it tries unsent deliveries and failed periods again every
 delivery.resume_interval, waiting twice as long after each failed run of a period,
 up to 6h (failed periods not with catch_up = none).
+Data that is missing or unreadable at start (source.dir, source.path, a table's file)
+does not stop it: it logs a warning, and each run that needs the data fails, is
+recorded, notifies delivery.operators and is retried until the data is there. A config
+that is wrong in itself, or a ledger that cannot be opened, exits 1 at start.
 SIGINT/SIGTERM stop scheduling and let a run in flight finish (30 s), then cancel it.
 Logs one line per run on stderr (log.format text|json).
 Several replicas can run side by side with [cluster] lock = "postgres" or "redis" and
@@ -33,7 +38,10 @@ a shared ledger ([state] driver = "postgres"): each period is claimed by one of 
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		return func(ctx context.Context, e *env, args []string) error {
-			cfg, err := loadConfig(*cfgPath)
+			// Data that is not there at start fails the runs that need it (recorded,
+			// notified, retried); a config that is wrong in itself, or a ledger that
+			// cannot be opened, stops the daemon here.
+			cfg, err := loadConfig(*cfgPath, config.DeferDataChecks())
 			if err != nil {
 				return err
 			}
@@ -46,6 +54,13 @@ a shared ledger ([state] driver = "postgres"): each period is claimed by one of 
 			log.Info("kpireport daemon starting", slog.String("config", cfg.Path),
 				slog.Int("jobs", len(cfg.Jobs)), slog.String("delivery", cfg.Delivery.Mode),
 				slog.String("state", stateName(cfg)), slog.String("lock", cfg.Cluster.Lock), slog.Int("pid", os.Getpid()))
+			var ve *config.ValidationError
+			if errors.As(cfg.CheckData(), &ve) {
+				for _, p := range ve.Problems {
+					log.Warn("data source not available: its runs fail, and are retried, until it is",
+						slog.String("key", p.Key), slog.String("error", p.Message))
+				}
+			}
 			return (&jobs.Daemon{Service: svc}).Run(ctx)
 		}
 	},

@@ -169,8 +169,9 @@ const parseName = "config.toml"
 // Load reads the configuration file at path, decodes it over the defaults,
 // validates it and resolves its relative paths against the file's folder.
 // Errors name path as given: a *DecodeError for bad TOML, a *ValidationError
-// listing every problem, or the error from reading the file.
-func Load(path string) (*Config, error) {
+// listing every problem, or the error from reading the file. Options may leave
+// checks out (DeferDataChecks).
+func Load(path string, opts ...LoadOption) (*Config, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -179,7 +180,7 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	c, err := parse(data, filepath.Dir(abs), filepath.Clean(path))
+	c, err := parse(data, filepath.Dir(abs), filepath.Clean(path), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +195,7 @@ func Parse(data []byte, dir string) (*Config, error) {
 	return parse(data, dir, parseName)
 }
 
-func parse(data []byte, dir, name string) (*Config, error) {
+func parse(data []byte, dir, name string, opts ...LoadOption) (*Config, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -236,7 +237,7 @@ func parse(data []byte, dir, name string) (*Config, error) {
 	problems := append(unknownKeys(md), notTables(md)...)
 	c.applyDefaults(md)
 	c.resolve()
-	ps, sec := c.problems(&md)
+	ps, sec := c.problems(&md, !deferData(opts))
 	problems = append(problems, ps...)
 	if len(problems) > 0 {
 		return nil, &ValidationError{File: name, Problems: problems}

@@ -91,12 +91,6 @@ func (c *Config) checkSource(ps *problems) (dsn Secret) {
 		if st.name == "csv" {
 			checkCSV(ps, s)
 		}
-		if s.Dir != "" && slices.Contains(st.keys, "dir") {
-			checkDir(ps, "source.dir", c.abs(s.Dir))
-		}
-		if s.Path != "" && slices.Contains(st.keys, "path") {
-			checkSQLite(ps, "source.path", c.abs(s.Path))
-		}
 		if s.StatementTimeout.Duration < 0 && slices.Contains(st.keys, "statement_timeout") {
 			ps.add("source.statement_timeout", "%s is not positive", s.StatementTimeout)
 		}
@@ -232,10 +226,6 @@ func (c *Config) checkTables(ps *problems, st sourceType, known bool) {
 				continue
 			}
 			switch f.key {
-			case "file":
-				if c.Source.Dir != "" || filepath.IsAbs(t.File) {
-					checkFile(ps, fkey, c.tableFile(t.File))
-				}
 			case "table":
 				if !sqlIdentifier.MatchString(t.Table) {
 					ps.add(fkey, "%s is not a table name (letters, digits and _, optionally schema.table)", quote(t.Table))
