@@ -67,3 +67,33 @@ func (e *RowError) Unwrap() error { return e.Err }
 func OrphanOrdersError(w kpi.Warning) error {
 	return fmt.Errorf(`%w: %s; add the customers, or set source.orphan_orders = "warn" to report on them anyway`, ErrOrphanOrders, w)
 }
+
+// MaxBadRows is the number of bad rows of one table that Load lists with
+// Options.AllTables.
+const MaxBadRows = 20
+
+// RowErrors are the first bad rows of one table, in file (or table) order, and how
+// many more there are: what Load returns with Options.AllTables.
+type RowErrors struct {
+	Where string // "orders.csv", "table orders"
+	Rows  []error
+	More  int64
+}
+
+// Error returns one line per bad row, and a last line with the number of the others.
+func (e *RowErrors) Error() string {
+	var b strings.Builder
+	for i, r := range e.Rows {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(r.Error())
+	}
+	if e.More > 0 {
+		fmt.Fprintf(&b, "\n%s: and %d more bad rows", e.Where, e.More)
+	}
+	return b.String()
+}
+
+// Unwrap returns the errors of the rows.
+func (e *RowErrors) Unwrap() []error { return e.Rows }

@@ -64,8 +64,9 @@ type Options struct {
 	// Default: the source package's StatementTimeout.
 	StatementTimeout time.Duration
 	// AllTables makes Load go on to the next table after one fails to load, and
-	// return the first error of each table, joined (csv, sqlite): `kpireport
-	// validate` lists every broken table at once. Default: stop at the first error.
+	// return the errors of each table, joined (csv, sqlite): `kpireport validate`
+	// lists every broken table at once. A CSV file's bad rows are a *RowErrors with
+	// the first MaxBadRows of them. Default: stop at the first error.
 	AllTables bool
 	// Encoding is the character encoding of the CSV files (csv): one of Encodings.
 	// Text that is not valid UTF-8 in a UTF-8 file, or in a database, is a bad row

@@ -224,7 +224,11 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 		}
 		sinks[w], decs[w] = ds, ds.dec
 	}
-	err = parallel(ctx, r, t, s.opt.Delimiter, sinks)
+	var bad *badRows
+	if s.opt.AllTables {
+		bad = &badRows{}
+	}
+	err = parallel(ctx, r, t, s.opt.Delimiter, sinks, bad)
 	if rt != nil {
 		rt.close()
 		// The orders the outboxes skipped still count for the watermark.
@@ -262,7 +266,11 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 		return nil, err
 	}
 	dup := &dupSink{t: t, res: dedup.NewResolver(seed, repeated), field: t.IDField(), cs: s.format.Charset}
-	if err := parallel(ctx, r, t, s.opt.Delimiter, []sink{dup}); err != nil {
+	bad = nil
+	if s.opt.AllTables {
+		bad = &badRows{}
+	}
+	if err := parallel(ctx, r, t, s.opt.Delimiter, []sink{dup}, bad); err != nil {
 		return nil, s.wrap(f, err)
 	}
 	return t, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kpireport/kpireport/kpi"
+	"github.com/kpireport/kpireport/money"
 	"github.com/kpireport/kpireport/sources"
 )
 
@@ -214,5 +215,75 @@ func TestOrphanOrders(t *testing.T) {
 	}
 	if data := mustLoad(t, "../testdata/valid", nil, nil); data.Warnings != nil {
 		t.Errorf("valid data: warnings %v", data.Warnings)
+	}
+}
+
+// With AllTables (validate) the first 20 bad rows of a table are listed in file
+// order, with the number of the others, however the file is split among workers.
+func TestManyBadRows(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		bad       int
+		wantLines int
+		more      string
+	}{
+		{"five", 5, 5, ""},
+		{"fifty", 50, 20, "orders.csv: and 30 more bad rows"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyDir(t, "../testdata/valid")
+			var b strings.Builder
+			b.WriteString(ordersHeader)
+			var want []string
+			bad := 0
+			for i := range 300 {
+				amount := "10"
+				if i%5 == 2 && bad < tt.bad {
+					bad++
+					amount = "12.3.4"
+					if len(want) < tt.wantLines {
+						want = append(want, fmt.Sprintf(`orders.csv line %d column amount: "12.3.4" is not a decimal`, i+2))
+					}
+				}
+				fmt.Fprintf(&b, "O%d,C1,2026-10-01,%s,1,,,,\n", i, amount)
+			}
+			writeFile(t, filepath.Join(dir, "orders.csv"), b.String())
+			if tt.more != "" {
+				want = append(want, tt.more)
+			}
+			for _, block := range []int{DefaultBlockSize, 64} {
+				tweak := func(s *Source) { s.blockSize = block; s.opt.Workers = 3 }
+				_, err := load(t, dir, func(o *sources.Options) { o.AllTables = true }, tweak)
+				var re *sources.RowErrors
+				if !errors.As(err, &re) || !errors.Is(err, money.ErrSyntax) {
+					t.Fatalf("block %d: err = %v, want *sources.RowErrors wrapping money.ErrSyntax", block, err)
+				}
+				if diff := cmp.Diff(want, strings.Split(err.Error(), "\n")); diff != "" {
+					t.Errorf("block %d: lines (-want +got):\n%s", block, diff)
+				}
+				_, err = load(t, dir, nil, tweak)
+				if err == nil || err.Error() != want[0] {
+					t.Errorf("block %d, default: err = %v, want only %s", block, err, want[0])
+				}
+			}
+		})
+	}
+
+	// Duplicate ids, and bad rows in two tables.
+	dir := copyDir(t, "../testdata/valid")
+	writeFile(t, filepath.Join(dir, "orders.csv"), ordersHeader+"O1,C1,2026-10-01,1,1,,,,\nO1,C1,2026-10-01,1,1,,,,\nO2,C1,2026-10-01,1,1,,,,\nO2,C1,2026-10-01,1,1,,,,\n")
+	writeFile(t, filepath.Join(dir, "customers.csv"), "customer_id,acquired_date\nC1,2025-01-01\nC2,x\nC3,y\n")
+	_, err := load(t, dir, func(o *sources.Options) { o.AllTables = true }, nil)
+	want := []string{
+		`customers.csv line 3 column acquired_date: "x" is not a date or timestamp (want YYYY-MM-DD, optionally with a time and offset)`,
+		`customers.csv line 4 column acquired_date: "y" is not a date or timestamp (want YYYY-MM-DD, optionally with a time and offset)`,
+		`orders.csv line 3 column order_id: duplicate "O1" (first on line 2)`,
+		`orders.csv line 5 column order_id: duplicate "O2" (first on line 4)`,
+	}
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if diff := cmp.Diff(want, strings.Split(err.Error(), "\n")); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
 	}
 }

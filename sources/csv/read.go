@@ -2,11 +2,13 @@ package csv
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -216,7 +218,10 @@ type sink interface {
 // finish the chunks before the bad one and returns the error of the earliest chunk
 // that failed: the first bad row of the file. It returns ctx's error when ctx is
 // cancelled.
-func parallel(ctx context.Context, r *reader, t *decode.Table, delim byte, sinks []sink) error {
+//
+// With bad not nil, a bad row does not stop the reading: bad collects the first ones
+// and counts them all, and parallel returns them as a *sources.RowErrors.
+func parallel(ctx context.Context, r *reader, t *decode.Table, delim byte, sinks []sink, bad *badRows) error {
 	var (
 		work     = make(chan *chunk, len(sinks))
 		stop     = make(chan struct{})
@@ -244,7 +249,7 @@ func parallel(ctx context.Context, r *reader, t *decode.Table, delim byte, sinks
 			sp := newSplitter(delim)
 			for c := range work {
 				if c.seq < failSeq.Load() && ctx.Err() == nil {
-					if err := parseChunk(ctx, c, sp, t, s, &failSeq); err != nil {
+					if err := parseChunk(ctx, c, sp, t, s, &failSeq, bad); err != nil {
 						fail(c.seq, err)
 					}
 				}
@@ -286,13 +291,57 @@ read:
 		return failErr
 	case errors.Is(readErr, errStopped):
 		return nil
+	case readErr != nil:
+		return readErr
 	}
-	return readErr
+	return bad.err(t.Where)
+}
+
+// badRows collects the first bad rows of a file, in file order, from the chunks that
+// workers parse in any order, and counts them all.
+type badRows struct {
+	mu    sync.Mutex
+	rows  []badRow
+	count int64
+}
+
+type badRow struct {
+	seq, line int64
+	err       error
+}
+
+func (b *badRows) add(seq, line int64, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.count++
+	b.rows = append(b.rows, badRow{seq, line, err})
+	if len(b.rows) >= 4*sources.MaxBadRows {
+		b.trim()
+	}
+}
+
+// trim keeps the first MaxBadRows rows.
+func (b *badRows) trim() {
+	slices.SortFunc(b.rows, func(x, y badRow) int { return cmp.Or(cmp.Compare(x.seq, y.seq), cmp.Compare(x.line, y.line)) })
+	b.rows = b.rows[:min(len(b.rows), sources.MaxBadRows)]
+}
+
+// err returns the bad rows as a *sources.RowErrors, or nil when there are none.
+func (b *badRows) err(where string) error {
+	if b == nil || b.count == 0 {
+		return nil
+	}
+	b.trim()
+	e := &sources.RowErrors{Where: where, More: b.count - int64(len(b.rows))}
+	for _, r := range b.rows {
+		e.Rows = append(e.Rows, r.err)
+	}
+	return e
 }
 
 // parseChunk splits the records of c and gives them to s. It gives up early, without
 // an error, when an earlier chunk failed or ctx is cancelled.
-func parseChunk(ctx context.Context, c *chunk, sp *splitter, t *decode.Table, s sink, failSeq *atomic.Int64) error {
+func parseChunk(ctx context.Context, c *chunk, sp *splitter, t *decode.Table, s sink, failSeq *atomic.Int64, bad *badRows) error {
 	s.begin(c.rows)
 	defer s.end()
 	data, line, want := c.data, c.line, t.Fields()
@@ -304,7 +353,8 @@ func parseChunk(ctx context.Context, c *chunk, sp *splitter, t *decode.Table, s 
 		start = line
 		n, lines, err := sp.split(data)
 		if err != nil {
-			return syntaxRowError(t, start, err)
+			// The rest of the chunk cannot be split.
+			return collectBad(c, bad, syntaxRowError(t, start, err))
 		}
 		data, line = data[n:], line+int64(lines)
 		f := sp.fields
@@ -312,15 +362,34 @@ func parseChunk(ctx context.Context, c *chunk, sp *splitter, t *decode.Table, s 
 			continue // a blank line, or a row of empty fields (Excel's ";;;;")
 		}
 		if len(f) != want {
-			return t.FieldCount(start, len(f))
+			err = t.FieldCount(start, len(f))
+		} else {
+			err = s.record(start, f)
 		}
-		if err := s.record(start, f); err != nil {
-			return err
+		if err != nil {
+			if bad == nil {
+				return err
+			}
+			bad.add(c.seq, start, err)
 		}
 	}
 	if c.overlong {
-		return syntaxRowError(t, start, &syntaxError{-1, fmt.Sprintf("record longer than %d MiB, or a quoted field that is not closed", len(c.block)>>20)})
+		return collectBad(c, bad, syntaxRowError(t, start, &syntaxError{-1, fmt.Sprintf("record longer than %d MiB, or a quoted field that is not closed", len(c.block)>>20)}))
 	}
+	return nil
+}
+
+// collectBad returns err, or adds it to bad when bad collects the bad rows.
+func collectBad(c *chunk, bad *badRows, err error) error {
+	if bad == nil {
+		return err
+	}
+	var re *sources.RowError
+	line := c.line
+	if errors.As(err, &re) {
+		line = re.Line
+	}
+	bad.add(c.seq, line, err)
 	return nil
 }
 
