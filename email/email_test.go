@@ -152,3 +152,32 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// A report of a period that had not ended says so in its subject, in both languages.
+func TestComposeToDateSubject(t *testing.T) {
+	tests := []struct {
+		lang, asOf, want string
+	}{
+		{"en", "2026-10-03", "(to date: 1–3 October 2026)"},
+		{"nl", "2026-10-03", "(t/m 3 oktober 2026)"},
+	}
+	for _, tt := range tests {
+		rep := report(t, tt.lang, "Acme B.V.")
+		day, err := time.ParseInLocation("2006-01-02", tt.asOf, rep.Location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep.AsOf = day.Add(10 * time.Hour)
+		m, err := Compose(rep, builtin(t, period.Month), "", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(m.Subject, tt.want) {
+			t.Errorf("%s: subject %q, want it to end in %q", tt.lang, m.Subject, tt.want)
+		}
+		rep.AsOf = time.Time{}
+		if m, _ := Compose(rep, builtin(t, period.Month), "", "", nil); strings.Contains(m.Subject, "(") {
+			t.Errorf("%s: the subject of a complete period %q has a to-date note", tt.lang, m.Subject)
+		}
+	}
+}

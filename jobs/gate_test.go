@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/delivery"
 	"github.com/kpireport/kpireport/ledger"
@@ -114,6 +116,7 @@ func TestIncompletePeriod(t *testing.T) {
 	cfg := testConfig(t)
 	job := onlyJob(cfg, "monthly", "0 7 1 * *", "latest")
 	noGate(cfg) // the demo data ends on 10 December: January's run checks no freshness
+	job.Formats = []string{"xlsx", "pdf"}
 	now := time.Date(2026, 12, 3, 10, 0, 0, 0, amsterdam)
 	svc, _, mails := gateService(t, cfg, &now)
 	ctx := context.Background()
@@ -136,6 +139,17 @@ func TestIncompletePeriod(t *testing.T) {
 	res, err := svc.Run(ctx, job, dec, RunOptions{Trigger: ledger.TriggerManual, Send: true, AllowIncomplete: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The workbook's Summary says so in its title rows, and gives the gate's data.
+	wb, err := excelize.OpenFile(res.Files[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	title, _ := wb.GetCellValue(wb.GetSheetName(0), "A3")
+	note, _ := wb.GetCellValue(wb.GetSheetName(0), "A4")
+	wb.Close()
+	if !strings.HasPrefix(title, "to date: 1–3 December 2026") || !strings.Contains(note, "watermark 2026-12-10") {
+		t.Errorf("workbook Summary A3 = %q, A4 = %q; want to date and the watermark", title, note)
 	}
 	toDate := mails.take()
 	if len(toDate) != 3 {
