@@ -76,6 +76,7 @@ func TestSecrets(t *testing.T) {
 		wantSent  int    // report messages received
 		wantNotes int    // failure notices received by the operator
 		jsonLogs  bool   // [log] format = "json"
+		temporary bool   // the refusal is temporary: the daemon retries it
 	}{
 		{
 			name: "accepted", auth: checkCredentials, wantCode: 0, wantSent: 3,
@@ -112,11 +113,13 @@ func TestSecrets(t *testing.T) {
 					return nil
 				}
 				plain := base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pass))
-				return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
-					Message: fmt.Sprintf("no mailbox %s (password %q, auth %s, raw %s)", rcpt, pass, plain, pass)}
+				return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 2, 0},
+					Message: fmt.Sprintf("mailbox %s busy (password %q, auth %s, raw %s)", rcpt, pass, plain, pass)}
 			},
-			jsonLogs: true,
-			wantCode: 1, wantErr: "550", wantNotes: 1,
+			// 451: the deliveries stay owed, so the daemon resumes them at start and
+			// logs the echoing replies as JSON.
+			jsonLogs: true, temporary: true,
+			wantCode: 1, wantErr: "451", wantNotes: 1,
 		},
 	}
 	for _, tt := range tests {
@@ -167,7 +170,7 @@ func TestSecrets(t *testing.T) {
 			}
 
 			// A refused AUTH or RCPT is permanent: one attempt, no retry.
-			if tt.wantCode != 0 {
+			if tt.wantCode != 0 && !tt.temporary {
 				for _, d := range historyOf(t, env, cfg).Deliveries {
 					if d.Status != "failed-permanent" || d.Attempts != 1 {
 						t.Errorf("history: want failed-permanent after 1 attempt: %s", d.Line)
@@ -191,6 +194,11 @@ func TestSecrets(t *testing.T) {
 			eventually(t, 10*time.Second, "the daemon to log its schedule", func() bool {
 				return strings.Contains(d.stderr.String(), "scheduled")
 			})
+			if tt.temporary {
+				eventually(t, 20*time.Second, "the daemon to log the resumed delivery's reply", func() bool {
+					return strings.Contains(d.stderr.String(), `"msg":"delivery attempt"`) && strings.Contains(d.stderr.String(), "451")
+				})
+			}
 			res = d.stop(t, syscall.SIGTERM, 15*time.Second)
 			if res.code != 0 {
 				t.Errorf("run: want exit 0 after SIGTERM, got %s", res)
