@@ -261,7 +261,14 @@ func (d *pdfDoc) font(style string, size float64) {
 }
 
 // setFace makes f the font of the text drawn next, adding it to the document first.
+// While the pages are counted (d.pages == 0) the text is measured as ever but drawn in
+// a core font: that pass's output is thrown away, and parsing the TrueType files
+// twice would double the time fonts take.
 func (d *pdfDoc) setFace(f *fontFace, size float64) {
+	if d.pages == 0 {
+		d.pdf.SetFont("Helvetica", f.style, size)
+		return
+	}
 	if !d.registered[f] {
 		d.pdf.AddUTF8FontFromBytes(f.family, f.style, f.ttf)
 		d.registered[f] = true
