@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/period"
@@ -140,7 +141,15 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err err
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("end the read-only transaction: %w", err)
 	}
-	return g.data(r, available(ts)), nil
+	data := g.data(r, available(ts))
+	if r.orphans > 0 {
+		w := kpi.Warning{Code: kpi.WarnOrphanOrders, Count: r.orphans, Example: r.orphan, Where: "table " + ts["orders"].def.Name}
+		if s.opt.OrphanOrders == sources.OrphanError {
+			return nil, sources.OrphanOrdersError(w)
+		}
+		data.Warnings = append(data.Warnings, w)
+	}
+	return data, nil
 }
 
 // Explain returns the statements Load runs for plan, in order, as SQL that the
@@ -201,9 +210,19 @@ func (s *Source) run(ctx context.Context, tx *sql.Tx, st *statement) (rowErr, er
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
+	cols, _ := rows.Columns()
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, wrap(err)
+		}
+		for i, v := range vals {
+			if v.Valid && !utf8.ValidString(v.String) {
+				col := ""
+				if i < len(cols) {
+					col = cols[i]
+				}
+				return nil, notUTF8(st.table, col, v.String)
+			}
 		}
 		if err := st.row(vals); err != nil && rowErr == nil {
 			rowErr = wrap(err)
@@ -213,6 +232,17 @@ func (s *Source) run(ctx context.Context, tx *sql.Tx, st *statement) (rowErr, er
 		return nil, wrap(err)
 	}
 	return rowErr, nil
+}
+
+// notUTF8 is the error of a text value that is not valid UTF-8 (a PostgreSQL database
+// in SQL_ASCII, a MySQL binary column): the value is aggregated, so no row is known.
+func notUTF8(table, col, value string) error {
+	shown := value
+	if len(shown) > 40 {
+		shown = shown[:37] + "..."
+	}
+	return fmt.Errorf("table %s column %s: %w: %q: store the text as UTF-8 in the database, or convert it to UTF-8 in the table's query (source.tables.%s.query)",
+		table, col, sources.ErrEncoding, shown, table)
 }
 
 // available says which optional data the tables hold.

@@ -21,6 +21,8 @@ type result struct {
 	regions   map[string]*kpi.DimMeasures
 	bad       int64       // rows of the current table that break the data contract
 	latest    period.Date // the watermark (kpi.Data.Latest)
+	orphans   int64       // orders whose customer_id is not in customers
+	orphan    string      // the least order_id of them
 }
 
 // posCount is the number of rows whose two dates have positions a and b; b is n+1 for
@@ -103,7 +105,7 @@ func (g *gen) latest(t *table, r *result) *statement {
 func (g *gen) measures(t *table, ts map[string]*table, r *result) []*statement {
 	switch t.def.Name {
 	case "orders":
-		return []*statement{g.ordersIntervals(t, r), g.ordersBuyers(t, r), g.ordersWithoutRegion(t, ts["customers"], r)}
+		return []*statement{g.ordersIntervals(t, r), g.ordersBuyers(t, r), g.ordersWithoutRegion(t, ts["customers"], r), g.orphans(t, ts["customers"], r)}
 	case "customers":
 		return []*statement{g.customers(t, r)}
 	case "leads":
@@ -265,6 +267,25 @@ func (g *gen) ordersWithoutRegion(t, customers *table, r *result) *statement {
 		d := dimOf(r.regions, v[0].String)
 		d.Revenue.AddSum(revenue)
 		d.SalesCount += sales
+		return nil
+	})
+}
+
+// orphans counts the orders whose customer_id is not in customers and finds the
+// least order_id among them, with an anti-join on a derived table of the customers'
+// ids, which engines materialize with an index (as for regions).
+func (g *gen) orphans(t, customers *table, r *result) *statement {
+	p := g.params()
+	ids := "(" + selectList(g.key(g.col("c", "customer_id"))+" AS customer_id") + "\nFROM " + customers.from + " AS c\nGROUP BY 1)"
+	q := selectList(g.text("COUNT(*)")+" AS orphans", g.text("MIN("+g.key(g.col("t", "order_id"))+")")+" AS example") +
+		"\nFROM " + t.from + " AS t\nLEFT JOIN " + ids + " AS c ON c.customer_id = " + g.key(g.col("t", "customer_id")) +
+		"\nWHERE c.customer_id IS NULL AND t." + g.d.Quote("customer_id") + " IS NOT NULL"
+	return g.stmt(p, "orders", "orders whose customer_id is not in customers", q, 2, func(v []sql.NullString) error {
+		n, err := parseCount(v[0])
+		if err != nil {
+			return err
+		}
+		r.orphans, r.orphan = n, v[1].String
 		return nil
 	})
 }
