@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/email"
@@ -16,15 +18,18 @@ import (
 
 var validateCmd = &command{
 	name:    "validate",
-	summary: "check a config, its report templates and that every table of its data source loads",
+	summary: "check a config, its templates, that every table of its data source loads and that every job renders",
 	usage:   "validate --config FILE",
 	help: `
 Checks the config (every problem at once, with its key path), loads the report
 template of every job and the mail templates (the built-in ones, or their
 replacements in report.template_dir), then reads every table of the data source and checks every row
 against the data contract (docs/kpis.md). A broken template is reported with its
-file and line. Exits 0 when all is well, 1 with each problem on its own line
-otherwise. For each job it then prints, as warnings, why the data-quality gate
+file and line. Then it runs each job's last complete period through the whole
+pipeline but the mail and the ledger (load, compute, render into a temporary folder
+that is removed afterwards), so that a report that cannot be rendered is found before
+the first scheduled run ("jobs[monthly]: render 2026-11: ..."). Exits 0 when all is
+well, 1 with each problem on its own line otherwise. For each job it then prints, as warnings, why the data-quality gate
 ([quality]) would hold the report of its last complete period (exit 0).`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
@@ -45,8 +50,17 @@ otherwise. For each job it then prints, as warnings, why the data-quality gate
 			for _, w := range data.Warnings {
 				fmt.Fprintf(e.stdout, "%s: warning: %s\n", cfg.Path, w)
 			}
-			fmt.Fprintf(e.stdout, "%s: config ok, templates ok, %s source loads (%d jobs)\n", cfg.Path, cfg.Source.Type, len(cfg.Jobs))
-			// What the data-quality gate would hold in each job's last complete period.
+			// Each job's last complete period through the whole pipeline but the mail
+			// and the ledger: computed, and rendered into a temporary folder, so that a
+			// report that cannot be rendered (a logo that is no image, a template that
+			// fails on the data) is found before the first scheduled run. Also what
+			// the data-quality gate would hold.
+			tmp, err := os.MkdirTemp("", "kpireport-validate-")
+			if err != nil {
+				return fmt.Errorf("render: %w", err)
+			}
+			defer os.RemoveAll(tmp)
+			var errs []error
 			for i := range cfg.Jobs {
 				job := &cfg.Jobs[i]
 				p, err := runner.Period(job, "")
@@ -55,10 +69,19 @@ otherwise. For each job it then prints, as warnings, why the data-quality gate
 				}
 				rep, err := runner.Compute(ctx, job, p)
 				if err != nil {
-					return err
+					errs = append(errs, fmt.Errorf("jobs[%s]: %w", job.Name, err))
+					continue
+				}
+				if _, err := runner.RenderReport(ctx, job, rep, filepath.Join(tmp, job.Name)); err != nil {
+					errs = append(errs, fmt.Errorf("jobs[%s]: render %s: %w", job.Name, p.Label(), err))
+					continue
 				}
 				printQuality(e.stdout, rep, "en")
 			}
+			if err := errors.Join(errs...); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s: config ok, templates ok, %s source loads, every job renders (%d jobs)\n", cfg.Path, cfg.Source.Type, len(cfg.Jobs))
 			return nil
 		}
 	},

@@ -38,6 +38,13 @@ func (r *Runner) Generate(ctx context.Context, job *config.Job, p period.Period,
 	return files, nil
 }
 
+// RenderReport renders rep, the report of job computed by Compute, into dir as a run
+// would (validate renders into a temporary folder so). A panic of the renderer is its
+// error.
+func (r *Runner) RenderReport(ctx context.Context, job *config.Job, rep *kpi.Report, dir string) ([]reports.File, error) {
+	return r.render(ctx, job, rep, dir)
+}
+
 // render renders rep, the report of job, into dir (default: report.output_dir) with
 // r.Render (default: reports.Generate). A panic of the renderer is its error.
 func (r *Runner) render(ctx context.Context, job *config.Job, rep *kpi.Report, dir string) (_ []reports.File, err error) {
