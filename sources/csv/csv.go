@@ -230,7 +230,7 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 	}
 	err = parallel(ctx, r, t, s.opt.Delimiter, sinks, bad)
 	if rt != nil {
-		rt.close()
+		err = errors.Join(err, rt.close())
 		// The orders the outboxes skipped still count for the watermark.
 		for w, sk := range sinks {
 			aggs[w].See(sk.(*decodeSink).out.latest)

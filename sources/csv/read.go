@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/kpireport/kpireport/internal/panics"
 	"github.com/kpireport/kpireport/sources"
 	"github.com/kpireport/kpireport/sources/internal/decode"
 )
@@ -245,6 +246,13 @@ func parallel(ctx context.Context, r *reader, t *decode.Table, delim byte, sinks
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A panic in a worker fails the read, as the first error, instead of
+			// the process; the reader and the other workers stop.
+			defer func() {
+				if v := recover(); v != nil {
+					fail(-1, panics.New(v))
+				}
+			}()
 			defer s.finish()
 			sp := newSplitter(delim)
 			for c := range work {
@@ -341,7 +349,8 @@ func (b *badRows) err(where string) error {
 
 // parseChunk splits the records of c and gives them to s. It gives up early, without
 // an error, when an earlier chunk failed or ctx is cancelled.
-func parseChunk(ctx context.Context, c *chunk, sp *splitter, t *decode.Table, s sink, failSeq *atomic.Int64, bad *badRows) error {
+func parseChunk(ctx context.Context, c *chunk, sp *splitter, t *decode.Table, s sink, failSeq *atomic.Int64, bad *badRows) (err error) {
+	defer panics.Recover(&err) // the chunk's error, so that the first bad row still wins
 	s.begin(c.rows)
 	defer s.end()
 	data, line, want := c.data, c.line, t.Fields()

@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"sync"
 
+	"github.com/kpireport/kpireport/internal/panics"
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/period"
 	"github.com/kpireport/kpireport/sources/internal/decode"
@@ -21,6 +22,9 @@ type router struct {
 	span  period.Range // orders outside it count for nothing
 	seed  maphash.Seed
 	wg    sync.WaitGroup
+
+	mu  sync.Mutex
+	err error // the first panic of an aggregator's goroutine
 }
 
 // Batch sizes: orders per batch, and bytes of their text per order on average.
@@ -52,9 +56,7 @@ func newRouter(aggs []*kpi.Aggregator, span period.Range, outboxes int) *router 
 		go func() {
 			defer r.wg.Done()
 			for b := range ch {
-				for i := range b.orders {
-					agg.AddOrder(&b.orders[i])
-				}
+				r.add(agg, b)
 				r.put(b)
 			}
 		}()
@@ -79,12 +81,39 @@ func (r *router) put(b *orderBatch) {
 	}
 }
 
-// close waits until every batch sent has been added. All outboxes must be flushed.
-func (r *router) close() {
+// add adds the orders of b to agg. After a panic of an aggregator (an error that
+// close returns) the router only drains its batches, so that no parse worker blocks.
+func (r *router) add(agg *kpi.Aggregator, b *orderBatch) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.mu.Lock()
+			if r.err == nil {
+				r.err = panics.New(v)
+			}
+			r.mu.Unlock()
+		}
+	}()
+	r.mu.Lock()
+	failed := r.err != nil
+	r.mu.Unlock()
+	if failed {
+		return
+	}
+	for i := range b.orders {
+		agg.AddOrder(&b.orders[i])
+	}
+}
+
+// close waits until every batch sent has been added, and returns the panic of an
+// aggregator, if one panicked. All outboxes must be flushed.
+func (r *router) close() error {
 	for _, ch := range r.parts {
 		close(ch)
 	}
 	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
 }
 
 // outbox is a parse worker's way into a router: a decode.Adder whose AddOrder

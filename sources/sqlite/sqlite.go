@@ -37,6 +37,7 @@ import (
 
 	_ "modernc.org/sqlite" // the "sqlite" driver
 
+	"github.com/kpireport/kpireport/internal/panics"
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/period"
 	"github.com/kpireport/kpireport/sources"
@@ -488,7 +489,12 @@ func (s *Source) readParallel(ctx context.Context, q *query, ranges []rowRange, 
 					return
 				}
 				r := &ranges[k]
-				t, err := s.readRange(ctx, q, r, aggs[w], days[w], ids, rd, func() bool { return failSeq.Load() < int64(r.seq) })
+				t, err := func() (_ *decode.Table, err error) {
+					// A panic in this goroutine would end the process: it is the
+					// range's error instead.
+					defer panics.Recover(&err)
+					return s.readRange(ctx, q, r, aggs[w], days[w], ids, rd, func() bool { return failSeq.Load() < int64(r.seq) })
+				}()
 				mu.Lock()
 				if t != nil && table == nil {
 					table = t
