@@ -224,9 +224,9 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 		}
 		sinks[w], decs[w] = ds, ds.dec
 	}
-	var bad *badRows
+	var bad *decode.BadRows
 	if s.opt.AllTables {
-		bad = &badRows{}
+		bad = &decode.BadRows{}
 	}
 	err = parallel(ctx, r, t, s.opt.Delimiter, sinks, bad)
 	if rt != nil {
@@ -268,7 +268,7 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 	dup := &dupSink{t: t, res: dedup.NewResolver(seed, repeated), field: t.IDField(), cs: s.format.Charset}
 	bad = nil
 	if s.opt.AllTables {
-		bad = &badRows{}
+		bad = &decode.BadRows{}
 	}
 	if err := parallel(ctx, r, t, s.opt.Delimiter, []sink{dup}, bad); err != nil {
 		return nil, s.wrap(f, err)

@@ -2,13 +2,11 @@ package csv
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -222,7 +220,7 @@ type sink interface {
 //
 // With bad not nil, a bad row does not stop the reading: bad collects the first ones
 // and counts them all, and parallel returns them as a *sources.RowErrors.
-func parallel(ctx context.Context, r *reader, t *decode.Table, delim byte, sinks []sink, bad *badRows) error {
+func parallel(ctx context.Context, r *reader, t *decode.Table, delim byte, sinks []sink, bad *decode.BadRows) error {
 	var (
 		work     = make(chan *chunk, len(sinks))
 		stop     = make(chan struct{})
@@ -302,54 +300,12 @@ read:
 	case readErr != nil:
 		return readErr
 	}
-	return bad.err(t.Where)
-}
-
-// badRows collects the first bad rows of a file, in file order, from the chunks that
-// workers parse in any order, and counts them all.
-type badRows struct {
-	mu    sync.Mutex
-	rows  []badRow
-	count int64
-}
-
-type badRow struct {
-	seq, line int64
-	err       error
-}
-
-func (b *badRows) add(seq, line int64, err error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.count++
-	b.rows = append(b.rows, badRow{seq, line, err})
-	if len(b.rows) >= 4*sources.MaxBadRows {
-		b.trim()
-	}
-}
-
-// trim keeps the first MaxBadRows rows.
-func (b *badRows) trim() {
-	slices.SortFunc(b.rows, func(x, y badRow) int { return cmp.Or(cmp.Compare(x.seq, y.seq), cmp.Compare(x.line, y.line)) })
-	b.rows = b.rows[:min(len(b.rows), sources.MaxBadRows)]
-}
-
-// err returns the bad rows as a *sources.RowErrors, or nil when there are none.
-func (b *badRows) err(where string) error {
-	if b == nil || b.count == 0 {
-		return nil
-	}
-	b.trim()
-	e := &sources.RowErrors{Where: where, More: b.count - int64(len(b.rows))}
-	for _, r := range b.rows {
-		e.Rows = append(e.Rows, r.err)
-	}
-	return e
+	return bad.Err(t.Where)
 }
 
 // parseChunk splits the records of c and gives them to s. It gives up early, without
 // an error, when an earlier chunk failed or ctx is cancelled.
-func parseChunk(ctx context.Context, c *chunk, sp *splitter, t *decode.Table, s sink, failSeq *atomic.Int64, bad *badRows) (err error) {
+func parseChunk(ctx context.Context, c *chunk, sp *splitter, t *decode.Table, s sink, failSeq *atomic.Int64, bad *decode.BadRows) (err error) {
 	defer panics.Recover(&err) // the chunk's error, so that the first bad row still wins
 	s.begin(c.rows)
 	defer s.end()
@@ -379,7 +335,7 @@ func parseChunk(ctx context.Context, c *chunk, sp *splitter, t *decode.Table, s 
 			if bad == nil {
 				return err
 			}
-			bad.add(c.seq, start, err)
+			bad.Add(c.seq, start, err)
 		}
 	}
 	if c.overlong {
@@ -389,7 +345,7 @@ func parseChunk(ctx context.Context, c *chunk, sp *splitter, t *decode.Table, s 
 }
 
 // collectBad returns err, or adds it to bad when bad collects the bad rows.
-func collectBad(c *chunk, bad *badRows, err error) error {
+func collectBad(c *chunk, bad *decode.BadRows, err error) error {
 	if bad == nil {
 		return err
 	}
@@ -398,7 +354,7 @@ func collectBad(c *chunk, bad *badRows, err error) error {
 	if errors.As(err, &re) {
 		line = re.Line
 	}
-	bad.add(c.seq, line, err)
+	bad.Add(c.seq, line, err)
 	return nil
 }
 

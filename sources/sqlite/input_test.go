@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,6 +111,45 @@ func TestOrphanOrders(t *testing.T) {
 		_, err = src.Load(context.Background(), kpi.NewPlan(october))
 		if err == nil || !errors.Is(err, sources.ErrOrphanOrders) || !strings.Contains(err.Error(), `101 orders have a customer_id that is not in customers, such as order "O345" (table orders row 345)`) {
 			t.Errorf("workers %d, range %d: err = %v", tt.workers, tt.rangeRows, err)
+		}
+	}
+}
+
+// With AllTables (validate) the first 20 bad rows of a table are listed, numbered
+// from the table's start however it is split into ranges, with the number of others.
+func TestManyBadRows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`CREATE TABLE customers (customer_id TEXT PRIMARY KEY, acquired_date TEXT) STRICT;
+		INSERT INTO customers VALUES ('C1', '2025-01-01');
+		CREATE TABLE orders (order_id TEXT, customer_id TEXT, order_date TEXT, amount TEXT);
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
+		INSERT INTO orders SELECT 'O' || i, 'C1', '2026-10-01', CASE WHEN i % 10 = 3 THEN '12,3.4' ELSE '1' END FROM n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	var want []string
+	for i := 3; len(want) < 20; i += 10 {
+		want = append(want, fmt.Sprintf(`table orders row %d column amount: "12,3.4" is not a decimal`, i))
+	}
+	want = append(want, "table orders: and 10 more bad rows")
+	for _, tt := range []struct {
+		workers   int
+		rangeRows int64
+	}{{1, 0}, {3, 25}} {
+		src := openSource(t, path, tt.workers, tt.rangeRows)
+		src.opt.AllTables = true
+		_, err := src.Load(context.Background(), kpi.NewPlan(october))
+		var re *sources.RowErrors
+		if !errors.As(err, &re) {
+			t.Fatalf("workers %d: err = %v, want *sources.RowErrors", tt.workers, err)
+		}
+		if diff := cmp.Diff(want, strings.Split(err.Error(), "\n")); diff != "" {
+			t.Errorf("workers %d, ranges of %d: (-want +got):\n%s", tt.workers, tt.rangeRows, diff)
 		}
 	}
 }

@@ -364,6 +364,9 @@ func (s *Source) readTable(ctx context.Context, q *query, aggs []*kpi.Aggregator
 		return nil, err
 	}
 	rd := &reading{seed: maphash.MakeSeed(), st: st}
+	if s.opt.AllTables {
+		rd.bad = &decode.BadRows{}
+	}
 	if ids != nil {
 		rd.seed = ids.Seed()
 	}
@@ -378,6 +381,9 @@ func (s *Source) readTable(ctx context.Context, q *query, aggs []*kpi.Aggregator
 		t, err = s.readRange(ctx, q, nil, aggs[0], days[0], ids, rd, nil)
 	} else {
 		t, err = s.readParallel(ctx, q, ranges, aggs, days, ids, rd)
+	}
+	if err == nil {
+		err = s.badRows(ctx, q, ranges, rd.bad)
 	}
 	if err == nil {
 		err = s.finishOrphans(ctx, q, ranges, rd)
@@ -406,6 +412,29 @@ type reading struct {
 	customers *decode.CustomerIDs // reading the customers: collects their ids
 	known     *decode.IDSet       // reading the orders: the customers
 	st        *loadState
+	bad       *decode.BadRows // with AllTables: the bad rows, which do not stop the reading
+}
+
+// badRows returns the bad rows of q as a *sources.RowErrors, numbered from the
+// table's start, or nil when there are none.
+func (s *Source) badRows(ctx context.Context, q *query, ranges []rowRange, bad *decode.BadRows) error {
+	rows := bad.First()
+	before := map[int64]int64{} // rows before each range
+	for _, r := range rows {
+		if _, ok := before[r.Seq]; ok || r.Seq == 0 || int(r.Seq) >= len(ranges) {
+			continue
+		}
+		var n int64
+		err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+q.table+" WHERE "+quoteIdent(q.rowid)+" < ?", ranges[r.Seq].lo).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("read %s: count rows: %w", q.where, err)
+		}
+		before[r.Seq] = n
+	}
+	for _, r := range rows {
+		renumber(r.Err, before[r.Seq])
+	}
+	return bad.Err(q.where)
 }
 
 // finishOrphans ends the reading of a table for the orphan check: after the
@@ -564,7 +593,14 @@ func (s *Source) readRange(ctx context.Context, q *query, r *rowRange, agg *kpi.
 			return errStopped
 		}
 		if err := dec.Decode(n, fields); err != nil {
-			return err
+			if rd.bad == nil {
+				return err
+			}
+			seq := int64(0)
+			if r != nil {
+				seq = int64(r.seq)
+			}
+			rd.bad.Add(seq, n, err)
 		}
 		if len(dec.Hashes) == hashRun {
 			if rd.customers != nil {
