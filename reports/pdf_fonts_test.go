@@ -187,3 +187,18 @@ func TestWriteTempPanic(t *testing.T) {
 		t.Errorf("left behind: %q", names)
 	}
 }
+
+// TestPDFCompanyEmoji checks a company name with an emoji and invalid UTF-8, which
+// also goes into the PDF's document information and the running header: the PDF
+// renders, is valid, and shows the name with replacement characters.
+func TestPDFCompanyEmoji(t *testing.T) {
+	for _, lang := range locale.Languages {
+		rep := fixtureReport(t, lang)
+		rep.Company = "Bakker 😀 B.V. \xff"
+		b := renderPDF(t, rep, nil, "")
+		validatePDF(t, b)
+		if text := pdfText(t, b); !strings.Contains(text, "Bakker \uFFFD B.V. \uFFFD") {
+			t.Errorf("%s: the PDF's text lacks the company name:\n%s", lang, text)
+		}
+	}
+}
