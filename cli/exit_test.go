@@ -76,6 +76,16 @@ func TestExitCodes(t *testing.T) {
 		s = strings.Replace(s, `timezone = "Europe/Amsterdam"`, `timezone = "Europe/Amsterdm"`, 1)
 		return strings.Replace(s, `currency = "EUR"`, `currency = "eur"`, 1)
 	})
+	noOrders := demoConfig(t, nil) // a header-only export: the gate holds the report
+	orders := filepath.Join(filepath.Dir(noOrders), "data", "orders.csv")
+	b, err := os.ReadFile(orders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(string(b), "\n")
+	if err := os.WriteFile(orders, []byte(header+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	oct := []string{"--job", "monthly", "--period", "2026-10"}
 
 	tests := []struct {
@@ -102,6 +112,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad row: generate --send", append([]string{"generate", "--config", badRow, "--send"}, oct...), 1, []string{"kpireport generate: load csv source: orders.csv line"}},
 		{"bad row: backfill --send", []string{"backfill", "--config", badRow, "--job", "monthly", "--from", "2026-10", "--to", "2026-10", "--send"}, 1,
 			[]string{"kpireport backfill: 2026-10: load csv source: orders.csv line"}},
+		{"held: generate --send", append([]string{"generate", "--config", noOrders, "--send"}, oct...), 1, []string{"kpireport generate: held, not sent: "}},
 		{"no server: generate --send", append([]string{"generate", "--config", noServer, "--send"}, oct...), 1,
 			[]string{"directie@voorbeeld.example", "finance@voorbeeld.example", "sales@voorbeeld.example"}},
 	}

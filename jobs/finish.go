@@ -58,17 +58,13 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, job *config.Job,
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
-		level := slog.LevelError
-		if opt.Trigger == ledger.TriggerManual {
-			level = slog.LevelInfo // its caller reports the error: the command line prints it once
-		}
-		log.LogAttrs(fctx, level, "run", attrs...)
+		log.LogAttrs(fctx, logLevel(opt, slog.LevelError), "run", attrs...)
 		s.notifyFailure(fctx, log, job, p, run, err, res.Delivery)
 		return
 	}
 	if status == ledger.RunHeld {
 		attrs = append(attrs, slog.String("reasons", msg))
-		log.LogAttrs(fctx, slog.LevelWarn, "run", attrs...)
+		log.LogAttrs(fctx, logLevel(opt, slog.LevelWarn), "run", attrs...)
 		s.notifyHeld(fctx, log, job, p, run, res.Held)
 		return
 	}
@@ -76,6 +72,16 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, job *config.Job,
 	if res.Delivery != nil && len(res.Delivery.Sent) > 0 {
 		s.notifyRecovered(fctx, log, job, p, run)
 	}
+}
+
+// logLevel is the level of the log line of a run that failed or was held: level, or
+// Info for a manual run, whose caller reports the outcome (the command line prints
+// it once, on stderr).
+func logLevel(opt RunOptions, level slog.Level) slog.Level {
+	if opt.Trigger == ledger.TriggerManual {
+		return slog.LevelInfo
+	}
+	return level
 }
 
 // withJobTimeout returns ctx bounded by the job's timeout (none when it is 0), so
