@@ -24,7 +24,9 @@ var validateCmd = &command{
 Checks the config (every problem at once, with its key path), loads the report
 template of every job and the mail templates (the built-in ones, or their
 replacements in report.template_dir), then reads every table of the data source and checks every row
-against the data contract (docs/kpis.md). A broken template is reported with its
+against the data contract (docs/kpis.md): up to 20 bad rows per table, with how
+many more there are; orders whose customer_id is not in customers are a warning (an
+error with source.orphan_orders = "error"). A broken template is reported with its
 file and line. Then it runs each job's last complete period through the whole
 pipeline but the mail and the ledger (load, compute, render into a temporary folder
 that is removed afterwards), so that a report that cannot be rendered is found before
