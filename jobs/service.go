@@ -561,23 +561,28 @@ func (s *Service) notifyFailure(ctx context.Context, log *slog.Logger, job *conf
 	if !s.notifies() {
 		return
 	}
-	n := 1
+	var streak []ledger.Run // the failed and held runs in a row, this one first
 	runs, err := s.Ledger.PeriodRuns(ctx, job.Name, p.Label())
 	if err != nil {
 		log.LogAttrs(ctx, slog.LevelError, "failure notice: read the runs of the period", slog.String("error", err.Error()))
-	} else if streak := failureStreak(runs); len(streak) > 0 && streak[0].ID == run.ID {
-		if !notified(streak)[0] {
+	} else if st := failureStreak(runs); len(st) > 0 && st[0].ID == run.ID {
+		if !notified(st)[0] {
+			failed, held := streakCounts(st)
 			log.LogAttrs(ctx, slog.LevelInfo, "failure notice held back: the operators heard of this period within 24h",
-				slog.Int64("run", run.ID), slog.Int("failed_runs", len(streak)))
+				slog.Int64("run", run.ID), slog.Int("failed_runs", failed), slog.Int("held_runs", held))
 			return
 		}
-		n = len(streak)
+		streak = st
 	}
 	text := fmt.Sprintf("The %s run (attempt %d) of job %s for period %s failed at %s:\n\n%v\n\n",
 		run.Trigger, run.Attempt, job.Name, p.Label(), s.Runner.now().Format(time.RFC3339), cause)
 	text += s.recipientsText(ctx, log, job, p, sent)
-	if n > 1 {
-		text += fmt.Sprintf("\nThis period has failed %d runs in a row.", n)
+	if len(streak) > 1 {
+		if _, held := streakCounts(streak); held == 0 {
+			text += fmt.Sprintf("\nThis period has failed %d runs in a row.", len(streak))
+		} else {
+			text += fmt.Sprintf("\nThis period has had %s in a row.", streakText(streak))
+		}
 	}
 	text += "\nFurther failures of this period are notified at most once every 24 hours, and a notice follows when its report is sent.\n"
 	s.notifyOperators(ctx, job, fmt.Sprintf("kpireport: run of %s for %s failed", job.Name, p.Label()),
@@ -716,8 +721,9 @@ func shellQuote(s string) string {
 }
 
 // notifyRecovered mails the operators a short notice when run, a successful run of
-// (job, p) that mailed the report to recipients, follows failed runs of the period
-// of which they were notified (see notifyFailure).
+// (job, p) that mailed the report to recipients, follows failed or held runs of the
+// period of which they were notified (see notifyFailure, notifyHeld). It names them
+// as they ended: "after 2 held runs", "after 1 failed run and 1 held run".
 func (s *Service) notifyRecovered(ctx context.Context, log *slog.Logger, job *config.Job, p period.Period, run ledger.Run) {
 	if !s.notifies() {
 		return
@@ -734,12 +740,25 @@ func (s *Service) notifyRecovered(ctx context.Context, log *slog.Logger, job *co
 	if !slices.Contains(notified(streak), true) {
 		return // no failure, or none the operators heard of
 	}
-	failed := plural(len(streak), "failed run")
+	failed := streakText(streak)
 	text := fmt.Sprintf("The %s run (attempt %d) of job %s sent the report for period %s at %s, after %s.\n\n"+
 		"See `kpireport history --job %s`.\n",
 		run.Trigger, run.Attempt, job.Name, p.Label(), s.Runner.now().Format(time.RFC3339), failed, job.Name)
 	s.notifyOperators(ctx, job, fmt.Sprintf("kpireport: %s %s sent after %s", job.Name, p.Label(), failed),
 		text, p.Label()+"-recovered", run.ID)
+}
+
+// streakText names the runs of streak as they ended: "2 failed runs", "1 held
+// run", "1 failed run and 2 held runs".
+func streakText(streak []ledger.Run) string {
+	failed, held := streakCounts(streak)
+	switch {
+	case held == 0:
+		return plural(failed, "failed run")
+	case failed == 0:
+		return plural(held, "held run")
+	}
+	return plural(failed, "failed run") + " and " + plural(held, "held run")
 }
 
 // plural returns "n word" or "n words".

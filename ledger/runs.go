@@ -211,6 +211,22 @@ func (l *Ledger) PeriodRuns(ctx context.Context, job, period string) ([]Run, err
 	return runs, nil
 }
 
+// HeldPeriods returns, oldest first, the latest run of every (job, period)
+// whose runs include a held one and whose latest run was held or failed: the
+// periods the data-quality gate kept back that no run has sent since, whoever
+// ran them (the daemon, or generate --send by hand). The daemon checks their
+// data again on its periodic resume.
+func (l *Ledger) HeldPeriods(ctx context.Context) ([]Run, error) {
+	runs, err := l.queryRuns(ctx, `WHERE status IN (?, ?)
+		AND id IN (SELECT MAX(id) FROM runs GROUP BY job, period)
+		AND EXISTS (SELECT 1 FROM runs h WHERE h.job = runs.job AND h.period = runs.period AND h.status = ?)
+		ORDER BY id`, string(RunHeld), string(RunFailed), string(RunHeld))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: held periods: %w", err)
+	}
+	return runs, nil
+}
+
 // Running returns the runs that are still running, oldest first: in
 // progress, or left so by a process that stopped.
 func (l *Ledger) Running(ctx context.Context) ([]Run, error) {
