@@ -173,10 +173,12 @@ func (a *Aggregator) interval(d period.Date) (int, bool) {
 	return int(a.index[d-a.first]), true
 }
 
-// See records d, the date of a row, in the watermark (Data.Latest). The Add
-// methods call it; a source that skips rows outside the plan calls it for them.
+// See records d, a date of a row, in the watermark (Data.Latest): the latest
+// date of any date column of any table. The Add methods call it for each date of
+// the row; a source that skips rows outside the plan calls it for them. An empty
+// date (period.NoDate) is no date.
 func (a *Aggregator) See(d period.Date) {
-	if d > a.latest {
+	if d != period.NoDate && d > a.latest {
 		a.latest = d
 	}
 }
@@ -251,6 +253,7 @@ func dimOf(m map[string]*DimMeasures, name []byte) *DimMeasures {
 // AddCustomer adds one customer.
 func (a *Aggregator) AddCustomer(c *Customer) {
 	a.See(c.Acquired)
+	a.See(c.Churned)
 	a.customers = append(a.customers, custSpan{acquired: c.Acquired, churned: c.Churned})
 	if k, ok := a.interval(c.Acquired); ok {
 		a.acc[k].NewCustomers++
@@ -263,6 +266,8 @@ func (a *Aggregator) AddCustomer(c *Customer) {
 // AddLead adds one lead.
 func (a *Aggregator) AddLead(l *Lead) {
 	a.See(l.Created)
+	a.See(l.Qualified)
+	a.See(l.Converted)
 	if k, ok := a.interval(l.Created); ok {
 		a.acc[k].LeadsCreated++
 		if l.Converted != period.NoDate {
@@ -287,6 +292,7 @@ func (a *Aggregator) AddLead(l *Lead) {
 // AddDeal adds one deal.
 func (a *Aggregator) AddDeal(d *Deal) {
 	a.See(d.Created)
+	a.See(d.Closed)
 	if d.Status != DealWon {
 		return
 	}

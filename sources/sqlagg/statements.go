@@ -9,6 +9,7 @@ import (
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/money"
 	"github.com/kpireport/kpireport/period"
+	"github.com/kpireport/kpireport/sources"
 )
 
 // result gathers what the statements return.
@@ -74,29 +75,33 @@ func (g *gen) statements(t *table, ts map[string]*table, r *result) []*statement
 	return append(g.measures(t, ts, r), g.latest(t, r))
 }
 
-// latestColumn is the date column of each table that counts for the watermark.
-var latestColumn = map[string]string{
-	"orders": "order_date", "customers": "acquired_date", "leads": "created_date",
-	"deals": "created_date", "spend": "spend_date", "calls": "call_date",
-}
-
-// latest finds the local day of the table's latest row date (the watermark) with
-// MAX over the column itself, which an index on it answers at once; the local day
-// of the latest instant is the latest local day.
+// latest finds the local day of the table's latest date (the watermark): MAX over
+// each of its date columns that the table has (orders.order_date, customers'
+// acquired_date and churned_date, …, as the aggregator's See), which an index on
+// the column answers at once; the local day of the latest instant is the latest
+// local day. Empty dates (NULL) do not count.
 func (g *gen) latest(t *table, r *result) *statement {
 	p := g.params()
-	col := latestColumn[t.def.Name]
-	q := selectList(g.text(g.d.DayNumber("MAX("+g.col("t", col)+")", t.cols[col].class, p))+" AS latest_day") +
-		"\nFROM " + t.from + " AS t"
-	return g.stmt(p, t.def.Name, "the latest "+col+" (the watermark)", q, 1, func(v []sql.NullString) error {
-		if !v[0].Valid {
-			return nil // no rows
+	var cols, exprs []string
+	for _, c := range t.def.Columns {
+		if c.Type != sources.Date || !t.has(c.Name) {
+			continue
 		}
-		n, err := parseCount(v[0])
-		if err != nil {
-			return fmt.Errorf("%w: day number %q", ErrResult, v[0].String)
+		cols = append(cols, c.Name)
+		exprs = append(exprs, g.text(g.d.DayNumber("MAX("+g.col("t", c.Name)+")", t.cols[c.Name].class, p))+" AS latest_"+c.Name)
+	}
+	q := selectList(exprs...) + "\nFROM " + t.from + " AS t"
+	return g.stmt(p, t.def.Name, "the latest "+strings.Join(cols, ", ")+" (the watermark)", q, len(cols), func(v []sql.NullString) error {
+		for _, d := range v {
+			if !d.Valid {
+				continue // no rows, or no date in the column
+			}
+			n, err := parseCount(d)
+			if err != nil {
+				return fmt.Errorf("%w: day number %q", ErrResult, d.String)
+			}
+			r.latest = max(r.latest, period.Date(n))
 		}
-		r.latest = max(r.latest, period.Date(n))
 		return nil
 	})
 }
