@@ -119,9 +119,11 @@ var tableColumns = []string{"col_kpi", "col_value", "col_previous", "col_change"
 // the words of labels, the text catalogue the PDF, the workbook and the mail use.
 func printTable(w io.Writer, rep *kpi.Report, labels *reports.Labels) error {
 	f := locale.New(rep.Lang, rep.Currency)
-	last := rep.End.AddDate(0, 0, -1)
-	fmt.Fprintf(w, "%s · %s · %s (%s – %s, %s)\n\n", rep.Company, rep.Job, f.Period(rep.Period),
-		f.Date(rep.Start), f.Date(last), rep.Location)
+	rangeText := f.Date(rep.Start) + " – " + f.Date(rep.End.AddDate(0, 0, -1))
+	if rep.Incomplete() {
+		rangeText = labels.ToDate(rep, f) // "to date: 1–3 December 2026"
+	}
+	fmt.Fprintf(w, "%s · %s · %s (%s, %s)\n\n", rep.Company, rep.Job, f.Period(rep.Period), rangeText, rep.Location)
 	header := make([]string, len(tableColumns))
 	for i, key := range tableColumns {
 		header[i] = labels.Text(rep.Lang, key)

@@ -88,8 +88,11 @@ func Compose(rep *kpi.Report, tmpl *reports.Template, subject, templateDir strin
 		GeneratedText: labels.Text(rep.Lang, "generated", "time", f.DateTime(generated)),
 		Labels:        labels.All(rep.Lang),
 	}
+	if rep.Incomplete() { // "December 2026 (to date: 1–3 December 2026)", in the body as in the subject
+		d.Period += " (" + labels.ToDate(rep, f) + ")"
+	}
 	if rev, ok := rep.KPI(kpi.IDRevenue); ok {
-		d.Intro = intro(f, labels, rep, rev)
+		d.Intro = intro(f, labels, rep, rev, d.Period)
 	}
 	for _, id := range Headline {
 		k, ok := rep.KPI(id)
@@ -105,7 +108,7 @@ func Compose(rep *kpi.Report, tmpl *reports.Template, subject, templateDir strin
 	}
 	m := &Mail{Subject: oneLine(sb.String())}
 	if rep.Incomplete() {
-		m.Subject += " (" + toDate(f, rep) + ")"
+		m.Subject += " (" + labels.ToDate(rep, f) + ")"
 	}
 	if m.HTML, err = execute(templateDir, "email.html.tmpl", d, true); err != nil {
 		return nil, err
@@ -116,13 +119,14 @@ func Compose(rep *kpi.Report, tmpl *reports.Template, subject, templateDir strin
 	return m, nil
 }
 
-// intro is the mail's first paragraph: revenue, and its relative change against the
+// intro is the mail's first paragraph: revenue in periodText (the period, with
+// the to-date range for a "to date" report), and its relative change against the
 // previous period when there is one ("+47.1%", "-81,9 %"), in both languages.
-func intro(f locale.Format, labels *reports.Labels, rep *kpi.Report, rev kpi.Result) string {
+func intro(f locale.Format, labels *reports.Labels, rep *kpi.Report, rev kpi.Result, periodText string) string {
 	if !rev.ChangeRel.OK() {
-		return labels.Text(rep.Lang, "mail_intro", "period", f.Period(rep.Period), "value", f.Value(rev.Value, rev.Def.Unit))
+		return labels.Text(rep.Lang, "mail_intro", "period", periodText, "value", f.Value(rev.Value, rev.Def.Unit))
 	}
-	return labels.Text(rep.Lang, "mail_intro_change", "period", f.Period(rep.Period),
+	return labels.Text(rep.Lang, "mail_intro_change", "period", periodText,
 		"value", f.Value(rev.Value, rev.Def.Unit), "change", percentChange(f, rev.ChangeRel),
 		"previous", f.Period(rep.Period.Prev()))
 }
@@ -141,7 +145,7 @@ func percentChange(f locale.Format, v kpi.Value) string {
 }
 
 var statusColors = map[kpi.Status]string{
-	kpi.StatusMet: "#2f855a", kpi.StatusNear: "#b7791f", kpi.StatusMissed: "#c53030",
+	kpi.StatusMet: "#2f855a", kpi.StatusNear: "#b7791f", kpi.StatusMissed: "#c53030", kpi.StatusInProgress: "#5b6573",
 }
 
 func row(f locale.Format, labels *reports.Labels, k kpi.Result) Row {
@@ -256,19 +260,3 @@ func oneLine(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
 }
 
-// toDate says, for a subject, that rep covers its period only up to its AsOf
-// day: "to date: 1–3 December 2026", "t/m 3 december 2026".
-func toDate(f locale.Format, rep *kpi.Report) string {
-	end := rep.AsOf.In(rep.Start.Location())
-	if rep.Lang == "nl" {
-		return "t/m " + f.Date(end)
-	}
-	from := f.Date(rep.Start)
-	switch start := rep.Start; {
-	case start.Year() == end.Year() && start.Month() == end.Month():
-		from = fmt.Sprint(start.Day())
-	case start.Year() == end.Year():
-		from = fmt.Sprintf("%d %s", start.Day(), f.MonthName(start.Month()))
-	}
-	return "to date: " + from + "–" + f.Date(end)
-}

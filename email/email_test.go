@@ -159,7 +159,7 @@ func TestComposeToDateSubject(t *testing.T) {
 		lang, asOf, want string
 	}{
 		{"en", "2026-10-03", "(to date: 1–3 October 2026)"},
-		{"nl", "2026-10-03", "(t/m 3 oktober 2026)"},
+		{"nl", "2026-10-03", "(tot nu toe: van 1 tot en met 3 oktober 2026)"},
 	}
 	for _, tt := range tests {
 		rep := report(t, tt.lang, "Acme B.V.")

@@ -52,6 +52,11 @@ func (r *Runner) gate(job *config.Job, plan *kpi.Plan, data *kpi.Data, rep *kpi.
 	until := end
 	if now := r.now().In(loc); now.Before(end) {
 		rep.AsOf, until = now, now
+		for i := range rep.KPIs { // a period in progress has not missed its target yet
+			if rep.KPIs[i].Target != nil {
+				rep.KPIs[i].Status = kpi.StatusInProgress
+			}
+		}
 	}
 	rules := r.Config.QualityOf(job)
 	rep.Quality = kpi.CheckQuality(plan, data, kpi.QualityRules{

@@ -29,13 +29,14 @@ type mailLog struct {
 
 type sentMail struct {
 	rcpt, subject, period string
+	text, html            string
 	pdf                   []byte
 }
 
 func (l *mailLog) record(_ context.Context, m *delivery.Message, rcpt, _ string) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s := sentMail{rcpt: rcpt, subject: m.Subject, period: m.Period}
+	s := sentMail{rcpt: rcpt, subject: m.Subject, period: m.Period, text: m.Text, html: m.HTML}
 	for _, a := range m.Attachments {
 		if a.ContentType == contentTypes["pdf"] {
 			s.pdf = a.Data

@@ -40,6 +40,9 @@ func (r *Report) JSON(reasonText func(Reason) string) ([]byte, error) {
 		Label string `json:"label"`
 		Start string `json:"start"`
 		End   string `json:"end"`
+		// ToDate is the last day a "to date" report covers (Report.AsOf's day,
+		// "2026-12-03"); absent for a complete period.
+		ToDate string `json:"to_date,omitempty"`
 	}
 	out := struct {
 		Job      string       `json:"job"`
@@ -50,6 +53,9 @@ func (r *Report) JSON(reasonText func(Reason) string) ([]byte, error) {
 		Job:      r.Job,
 		Period:   periodJSON{Label: r.Period.Label(), Start: r.Start.Format(time.RFC3339), End: r.End.Format(time.RFC3339)},
 		Measures: r.Current.json(),
+	}
+	if r.Incomplete() {
+		out.Period.ToDate = r.AsOf.In(r.Start.Location()).Format("2006-01-02")
 	}
 	for _, k := range r.KPIs {
 		kj := kpiJSON{

@@ -16,6 +16,10 @@ const (
 	StatusNear   Status = "near"
 	StatusMissed Status = "missed"
 	StatusNone   Status = "none"
+	// StatusInProgress: a target is set but the report is "to date" (Report.AsOf):
+	// a period in progress has neither met nor missed it. Shown as n/a with that
+	// reason ("n/a: period in progress").
+	StatusInProgress Status = "in_progress"
 )
 
 // Point is one period of a trend.

@@ -34,7 +34,7 @@ var labelKeys = map[string][]string{
 	"col_cycle_days": nil, "col_avg_cycle": nil, "col_sales_calls": nil, "col_qualified_leads": nil,
 	"col_leads_created": nil, "col_leads_converted": nil, "col_lead_conversion": nil,
 
-	"status_met": nil, "status_near": nil, "status_missed": nil,
+	"status_met": nil, "status_near": nil, "status_missed": nil, "status_in_progress": nil,
 
 	"unit_money": {"currency"}, "unit_money_per_day": {"currency"}, "unit_ratio": nil,
 	"unit_days": nil, "unit_count": nil, "better_higher": nil, "better_lower": nil,
@@ -165,7 +165,7 @@ func (l *Labels) hyphenated(lang, key string, kv ...string) string {
 // Status returns the word of a target status ("met", "gehaald"), "" for none.
 func (l *Labels) Status(lang string, s kpi.Status) string {
 	switch s {
-	case kpi.StatusMet, kpi.StatusNear, kpi.StatusMissed:
+	case kpi.StatusMet, kpi.StatusNear, kpi.StatusMissed, kpi.StatusInProgress:
 		return l.Text(lang, "status_"+string(s))
 	}
 	return ""

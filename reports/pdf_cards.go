@@ -62,6 +62,8 @@ func statusColor(s kpi.Status) rgb {
 		return goodColor
 	case kpi.StatusNear:
 		return nearColor
+	case kpi.StatusInProgress:
+		return mutedColor
 	}
 	return badColor
 }

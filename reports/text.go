@@ -47,7 +47,7 @@ func newTextData(rep *kpi.Report, t *Template) textData {
 		PreviousPeriod: f.Period(rep.Period.Prev()),
 		YearAgoPeriod:  f.Period(rep.Period.YearAgo()),
 		Start:          f.Date(rep.Start),
-		End:            f.Date(lastDay(rep)),
+		End:            f.Date(lastCovered(rep)),
 		Generated:      f.DateTime(rep.GeneratedAt.In(loc)),
 		rep:            rep,
 		f:              f,
@@ -57,6 +57,16 @@ func newTextData(rep *kpi.Report, t *Template) textData {
 
 // lastDay returns the last day of the report's period.
 func lastDay(rep *kpi.Report) time.Time { return rep.End.AddDate(0, 0, -1) }
+
+// lastCovered returns the last day the report's figures cover: its AsOf day for
+// a "to date" report (the intro says "1 December 2026 to 3 December 2026"), else
+// the period's last day.
+func lastCovered(rep *kpi.Report) time.Time {
+	if rep.Incomplete() {
+		return rep.AsOf.In(rep.Start.Location())
+	}
+	return lastDay(rep)
+}
 
 func (d textData) result(id string) (kpi.Result, error) {
 	if r, ok := d.rep.KPI(id); ok {
@@ -181,9 +191,15 @@ var sampleData = sync.OnceValue(func() []textData {
 	return out
 })
 
-// toDateText says that rep covers its period only up to its AsOf day: "to date:
-// 1–3 December 2026", "tot nu toe: van 1 tot en met 3 december 2026".
+// toDateText says that rep covers its period only up to its AsOf day (Labels.ToDate).
 func toDateText(t *Template, rep *kpi.Report, f locale.Format) string {
+	return t.labels.ToDate(rep, f)
+}
+
+// ToDate says, in rep's language, that rep covers its period only up to its AsOf
+// day: "to date: 1–3 December 2026", "tot nu toe: van 1 tot en met 3 december
+// 2026" (label to_date). The PDF, the workbook, the mail and kpis use it.
+func (l *Labels) ToDate(rep *kpi.Report, f locale.Format) string {
 	start, end := rep.Start, rep.AsOf.In(rep.Start.Location())
 	from := f.Date(start)
 	switch {
@@ -192,5 +208,5 @@ func toDateText(t *Template, rep *kpi.Report, f locale.Format) string {
 	case start.Year() == end.Year():
 		from = fmt.Sprintf("%d %s", start.Day(), f.MonthName(start.Month()))
 	}
-	return t.label(rep.Lang, "to_date", "start", from, "end", f.Date(end))
+	return l.Text(rep.Lang, "to_date", "start", from, "end", f.Date(end))
 }
