@@ -259,4 +259,3 @@ func load(templateDir, name string) (src, origin string, err error) {
 func oneLine(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
 }
-
