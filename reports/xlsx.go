@@ -403,7 +403,8 @@ func (b *workbook) summary() error {
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 1, YSplit: summaryHeaderRow, TopLeftCell: "B" + itoa(first), ActivePane: "bottomRight"}); err != nil {
 		return err
 	}
-	for i, w := range []float64{40, 19, 19, 19, 11, 19, 17, 14, 58, 24} {
+	widths := summaryWidths
+	for i, w := range widths {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
 			return err
 		}
@@ -421,7 +422,17 @@ func (b *workbook) summary() error {
 		if !q.Passed() {
 			text += " " + q.Reasons(b.lang) + "."
 		}
-		if err := sw.SetRow("A4", []any{b.text(text, b.textStyle("note"))}); err != nil {
+		// The note spans the whole table (A:J, merged) and its row is as tall as the
+		// wrapped text, so it neither hides in a narrow cell nor runs into the header.
+		total := 0.0
+		for _, w := range widths {
+			total += w
+		}
+		height := rowLineHeight * float64(max(wrappedLines(text, total), 1))
+		if err := sw.SetRow("A4", []any{b.text(text, b.textStyle("note"))}, excelize.RowOpts{Height: height}); err != nil {
+			return err
+		}
+		if err := sw.MergeCell("A4", "J4"); err != nil {
 			return err
 		}
 	}
@@ -441,7 +452,9 @@ func (b *workbook) summary() error {
 		if !ok {
 			return fmt.Errorf("the report has no KPI %q", id)
 		}
-		if err := sw.SetRow("A"+itoa(first+i), b.summaryRow(r, first+i)); err != nil {
+		// A row is as tall as its wrapped note, so notes do not run into the next row.
+		lines := max(wrappedLines(b.summaryNote(r), widths[8]), 1)
+		if err := sw.SetRow("A"+itoa(first+i), b.summaryRow(r, first+i), excelize.RowOpts{Height: rowLineHeight * float64(lines)}); err != nil {
 			return err
 		}
 	}
@@ -1037,11 +1050,39 @@ func (b *workbook) definitions() error {
 	return sw.Flush()
 }
 
-// wrappedLines estimates the lines text takes in a column of width characters.
+// summaryWidths are the widths of the Summary sheet's columns A–J, in characters.
+var summaryWidths = []float64{40, 19, 19, 19, 11, 19, 17, 14, 58, 24}
+
+// rowLineHeight is the height in points of one line of 11 pt text in a row.
+const rowLineHeight = 15
+
+// wrappedLines estimates the lines text takes in a column of width characters: it
+// wraps at spaces like a spreadsheet does (a word longer than a line is broken), with
+// about one character per unit of column width, so the estimate errs on the tall side.
 func wrappedLines(text string, width float64) int {
-	n := len([]rune(text))
-	per := int(width * 1.1)
-	return (n + per - 1) / per
+	per := max(int(width), 1)
+	lines, used := 0, 0
+	for _, para := range strings.Split(text, "\n") {
+		lines++
+		used = 0
+		for _, word := range strings.Fields(para) {
+			n := len([]rune(word))
+			switch {
+			case used == 0:
+			case used+1+n <= per:
+				used += 1 + n
+				continue
+			default:
+				lines++
+			}
+			for n > per {
+				lines++
+				n -= per
+			}
+			used = n
+		}
+	}
+	return lines
 }
 
 // properties sets the document properties and opens the workbook on the Summary.
