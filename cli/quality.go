@@ -28,6 +28,6 @@ func printQuality(w io.Writer, rep *kpi.Report, lang string) {
 		word = "waarschuwing"
 	}
 	for _, is := range rep.Quality.Issues {
-		fmt.Fprintf(w, "%s: %s %s: %s\n", word, rep.Job, rep.Period.Label(), is.Text(lang))
+		fmt.Fprintf(w, "%s: %s %s: %s\n", word, rep.Job, rep.Period.Label(), is.Format(f))
 	}
 }

@@ -83,10 +83,18 @@ well, 1 with each problem on its own line otherwise. For each job it then prints
 			if err := errors.Join(errs...); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "%s: config ok, templates ok, %s source loads, every job renders (%d jobs)\n", cfg.Path, cfg.Source.Type, len(cfg.Jobs))
+			fmt.Fprintf(e.stdout, "%s: config ok, templates ok, %s source loads, every job renders (%s)\n", cfg.Path, cfg.Source.Type, jobCount(len(cfg.Jobs)))
 			return nil
 		}
 	},
+}
+
+// jobCount returns "1 job" or "n jobs".
+func jobCount(n int) string {
+	if n == 1 {
+		return "1 job"
+	}
+	return fmt.Sprintf("%d jobs", n)
 }
 
 // checkTemplates loads the report template of every job as a run would, with the

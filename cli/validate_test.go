@@ -50,3 +50,12 @@ func TestValidateRenders(t *testing.T) {
 		}
 	}
 }
+
+// validate says "(1 job)", not "(1 jobs)" (tryout F5).
+func TestJobCount(t *testing.T) {
+	for n, want := range map[int]string{1: "1 job", 2: "2 jobs", 3: "3 jobs"} {
+		if got := jobCount(n); got != want {
+			t.Errorf("jobCount(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -16,17 +16,18 @@ import (
 // not "missed" in a month in progress but n/a with that reason.
 func TestToDateSaysSoEverywhere(t *testing.T) {
 	for _, tt := range []struct {
-		lang, toDate, intro, mailIntro, status, missed string
+		lang, toDate, intro, mailIntro, status, missed, check string
 	}{
 		{"en", "to date: 1–3 December 2026", "The figures cover 1 December 2026 to 3 December 2026",
-			"Sales revenue in December 2026 (to date: 1–3 December 2026) was", "n/a: period in progress", "missed"},
+			"Sales revenue in December 2026 (to date: 1–3 December 2026) was", "n/a: period in progress", "missed",
+			"watermark 10 December 2026, must reach 30 November 2026 10:00 CET (freshness = 72h); max_drop = 0.5"},
 		{"nl", "tot nu toe: van 1 tot en met 3 december 2026", "De cijfers gaan over 1 december 2026 tot en met 3 december 2026",
-			"De verkoopopbrengst in december 2026 (tot nu toe: van 1 tot en met 3 december 2026) was", "n.v.t.: periode loopt nog", "niet gehaald"},
+			"De verkoopopbrengst in december 2026 (tot nu toe: van 1 tot en met 3 december 2026) was", "n.v.t.: periode loopt nog", "niet gehaald",
+			"verkopen (min_orders = 1); watermerk 10 december 2026, moet tot 30 november 2026 10:00 CET reiken (freshness = 72h); max_drop = 0,5"},
 	} {
 		t.Run(tt.lang, func(t *testing.T) {
 			cfg := testConfig(t)
 			job := onlyJob(cfg, "monthly", "0 7 1 * *", "latest")
-			noGate(cfg)
 			cfg.Report.Language, job.Language = tt.lang, tt.lang
 			job.Targets = map[string]float64{"revenue": 1e9} // would be "missed" for the whole month
 			now := time.Date(2026, 12, 3, 10, 0, 0, 0, amsterdam)
@@ -59,6 +60,10 @@ func TestToDateSaysSoEverywhere(t *testing.T) {
 				if !strings.Contains(first, want) {
 					t.Errorf("PDF page 1 lacks %q:\n%s", want, first)
 				}
+			}
+			// The data check in the notes, in the report's locale (tryout F5).
+			if all := strings.Join(strings.Fields(strings.Join(pages, " ")), " "); !strings.Contains(all, tt.check) {
+				t.Errorf("PDF notes lack %q:\n%s", tt.check, all)
 			}
 			if strings.Contains(first, " "+tt.missed) {
 				t.Errorf("PDF page 1 calls the target %q in a month in progress:\n%s", tt.missed, first)

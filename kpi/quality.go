@@ -3,6 +3,7 @@ package kpi
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,68 +69,121 @@ type QualityIssue struct {
 	q     *Quality
 }
 
-// Text says in lang ("en" or "nl") what the check found.
-func (i QualityIssue) Text(lang string) string {
+// QualityFormat formats the numbers and dates of the gate's texts in a language;
+// locale.Format is one (the reports and kpis use it).
+type QualityFormat interface {
+	Language() string
+	Int(n int64) string
+	Date(t time.Time) string
+	DateTime(t time.Time) string
+}
+
+// plainFormat writes ISO dates and plain numbers: the texts of the ledger, the log
+// and the operators' notices (Text, Reasons, Summary).
+type plainFormat string
+
+func (p plainFormat) Language() string          { return string(p) }
+func (plainFormat) Int(n int64) string          { return strconv.FormatInt(n, 10) }
+func (plainFormat) Date(t time.Time) string     { return t.Format("2006-01-02") }
+func (plainFormat) DateTime(t time.Time) string { return t.Format("2006-01-02 15:04 MST") }
+
+// decimal writes x as short as it is exact, with a decimal comma for nl: "0.5",
+// "0,5".
+func decimal(lang string, x float64, digits int) string {
+	s := strconv.FormatFloat(x, 'f', digits, 64)
+	if lang == "nl" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// Text says in lang ("en" or "nl") what the check found, with ISO dates and
+// plain numbers (for the ledger, the log and notices).
+func (i QualityIssue) Text(lang string) string { return i.Format(plainFormat(lang)) }
+
+// Format says what the check found in f's language and number and date format:
+// "34 verkopen in de periode, …" with "2 december 2026" and "0,5" for nl. The
+// freshness is written as a Go duration that can be pasted back into the config
+// ("72h", "36h30m").
+func (i QualityIssue) Format(f QualityFormat) string {
 	q := i.q
+	lang := f.Language()
 	nl := lang == "nl"
 	switch i.Check {
 	case CheckMinOrders:
 		if nl {
-			return fmt.Sprintf("%d orders in de periode, minder dan min_orders = %d", q.Orders, q.Rules.MinOrders)
+			return fmt.Sprintf("%s verkopen in de periode, minder dan min_orders = %s", f.Int(q.Orders), f.Int(q.Rules.MinOrders))
 		}
-		return fmt.Sprintf("%d orders in the period, fewer than min_orders = %d", q.Orders, q.Rules.MinOrders)
+		return fmt.Sprintf("%s orders in the period, fewer than min_orders = %s", f.Int(q.Orders), f.Int(q.Rules.MinOrders))
 	case CheckFreshness:
-		due := q.Due.Format("2006-01-02 15:04 MST")
+		due := f.DateTime(q.Due)
 		if !q.HasData {
 			if nl {
 				return fmt.Sprintf("geen enkele tabel heeft rijen; de gegevens moeten tot %s reiken (freshness = %s)", due, fmtDuration(q.Rules.Freshness))
 			}
 			return fmt.Sprintf("no table has any rows; the data must reach %s (freshness = %s)", due, fmtDuration(q.Rules.Freshness))
 		}
+		wm := f.Date(q.Watermark.In(q.Due.Location()))
 		if nl {
-			return fmt.Sprintf("de gegevens lopen tot en met %s (watermerk), niet tot %s (freshness = %s)", q.Watermark, due, fmtDuration(q.Rules.Freshness))
+			return fmt.Sprintf("de gegevens lopen tot en met %s (watermerk), niet tot %s (freshness = %s)", wm, due, fmtDuration(q.Rules.Freshness))
 		}
-		return fmt.Sprintf("the data ends on %s (watermark), before %s (freshness = %s)", q.Watermark, due, fmtDuration(q.Rules.Freshness))
+		return fmt.Sprintf("the data ends on %s (watermark), before %s (freshness = %s)", wm, due, fmtDuration(q.Rules.Freshness))
 	case CheckMaxDrop:
 		drop := 1 - float64(q.Orders)/q.Base
 		if nl {
-			return fmt.Sprintf("%d orders, %.0f%% minder dan het gemiddelde van %.1f over de %d perioden ervoor (max_drop = %g)", q.Orders, 100*drop, q.Base, DropBase, q.Rules.MaxDrop)
+			return fmt.Sprintf("%s verkopen, %s%% minder dan het gemiddelde van %s over de %d perioden ervoor (max_drop = %s)",
+				f.Int(q.Orders), decimal(lang, 100*drop, 0), decimal(lang, q.Base, 1), DropBase, decimal(lang, q.Rules.MaxDrop, -1))
 		}
-		return fmt.Sprintf("%d orders, %.0f%% below the mean of %.1f of the %d periods before (max_drop = %g)", q.Orders, 100*drop, q.Base, DropBase, q.Rules.MaxDrop)
+		return fmt.Sprintf("%s orders, %s%% below the mean of %s of the %d periods before (max_drop = %s)",
+			f.Int(q.Orders), decimal(lang, 100*drop, 0), decimal(lang, q.Base, 1), DropBase, decimal(lang, q.Rules.MaxDrop, -1))
 	}
 	return string(i.Check)
 }
 
-// Reasons returns the texts of the issues in lang, joined with "; ".
-func (q *Quality) Reasons(lang string) string {
+// Reasons returns the texts of the issues in lang, joined with "; " (Text).
+func (q *Quality) Reasons(lang string) string { return q.FormatReasons(plainFormat(lang)) }
+
+// FormatReasons returns the texts of the issues in f's language and format,
+// joined with "; ".
+func (q *Quality) FormatReasons(f QualityFormat) string {
 	texts := make([]string, len(q.Issues))
 	for i, is := range q.Issues {
-		texts[i] = is.Text(lang)
+		texts[i] = is.Format(f)
 	}
 	return strings.Join(texts, "; ")
 }
 
-// Summary describes the gate's thresholds and what the data had, in lang, for
-// a report's notes.
-func (q *Quality) Summary(lang string) string {
+// Summary describes the gate's thresholds and what the data had, in lang, with
+// ISO dates and plain numbers.
+func (q *Quality) Summary(lang string) string { return q.FormatSummary(plainFormat(lang)) }
+
+// FormatSummary describes the gate's thresholds and what the data had, in f's
+// language and format, for a report's notes.
+func (q *Quality) FormatSummary(f QualityFormat) string {
+	lang := f.Language()
 	wm := "-"
 	if q.HasData {
-		wm = q.Watermark.String()
+		wm = f.Date(q.Watermark.In(q.Due.Location()))
 	}
 	if lang == "nl" {
-		return fmt.Sprintf("Gegevenscontrole: %d orders (min_orders = %d); watermerk %s, moet tot %s reiken (freshness = %s); max_drop = %g ten opzichte van het gemiddelde van %d perioden.",
-			q.Orders, q.Rules.MinOrders, wm, q.Due.Format("2006-01-02 15:04 MST"), fmtDuration(q.Rules.Freshness), q.Rules.MaxDrop, DropBase)
+		return fmt.Sprintf("Gegevenscontrole: %s verkopen (min_orders = %s); watermerk %s, moet tot %s reiken (freshness = %s); max_drop = %s ten opzichte van het gemiddelde van %d perioden.",
+			f.Int(q.Orders), f.Int(q.Rules.MinOrders), wm, f.DateTime(q.Due), fmtDuration(q.Rules.Freshness), decimal(lang, q.Rules.MaxDrop, -1), DropBase)
 	}
-	return fmt.Sprintf("Data check: %d orders (min_orders = %d); watermark %s, must reach %s (freshness = %s); max_drop = %g against the mean of %d periods.",
-		q.Orders, q.Rules.MinOrders, wm, q.Due.Format("2006-01-02 15:04 MST"), fmtDuration(q.Rules.Freshness), q.Rules.MaxDrop, DropBase)
+	return fmt.Sprintf("Data check: %s orders (min_orders = %s); watermark %s, must reach %s (freshness = %s); max_drop = %s against the mean of %d periods.",
+		f.Int(q.Orders), f.Int(q.Rules.MinOrders), wm, f.DateTime(q.Due), fmtDuration(q.Rules.Freshness), decimal(lang, q.Rules.MaxDrop, -1), DropBase)
 }
 
-// fmtDuration writes d in whole days when it is one ("3d"), else as Go does.
+// fmtDuration writes d as a Go duration that parses back to d, without zero
+// trailing units: "72h", "36h30m", "90s", "0s".
 func fmtDuration(d time.Duration) string {
-	if d > 0 && d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
 	}
-	return d.String()
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // CheckQuality is the data-quality gate on the data of a report on plan's

@@ -1,6 +1,7 @@
 package kpi
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -106,8 +107,8 @@ func TestQualityTexts(t *testing.T) {
 	plan, data := qualityData(nov, period.FromYMD(2026, 11, 15), 40, 100, 100, 100)
 	q := CheckQuality(plan, data, QualityRules{MinOrders: 50, Freshness: 72 * time.Hour, MaxDrop: 0.5}, ams, end)
 	want := map[string][]string{
-		"en": {"40 orders in the period, fewer than min_orders = 50", "the data ends on 2026-11-15 (watermark), before 2026-11-28 00:00 CET (freshness = 3d)", "40 orders, 60% below the mean of 100.0 of the 3 periods before (max_drop = 0.5)"},
-		"nl": {"40 orders in de periode, minder dan min_orders = 50", "de gegevens lopen tot en met 2026-11-15 (watermerk), niet tot 2026-11-28 00:00 CET (freshness = 3d)", "40 orders, 60% minder dan het gemiddelde van 100.0 over de 3 perioden ervoor (max_drop = 0.5)"},
+		"en": {"40 orders in the period, fewer than min_orders = 50", "the data ends on 2026-11-15 (watermark), before 2026-11-28 00:00 CET (freshness = 72h)", "40 orders, 60% below the mean of 100.0 of the 3 periods before (max_drop = 0.5)"},
+		"nl": {"40 verkopen in de periode, minder dan min_orders = 50", "de gegevens lopen tot en met 2026-11-15 (watermerk), niet tot 2026-11-28 00:00 CET (freshness = 72h)", "40 verkopen, 60% minder dan het gemiddelde van 100,0 over de 3 perioden ervoor (max_drop = 0,5)"},
 	}
 	for lang, texts := range want {
 		if got := q.Reasons(lang); got != strings.Join(texts, "; ") {
@@ -115,6 +116,51 @@ func TestQualityTexts(t *testing.T) {
 		}
 		if s := q.Summary(lang); !strings.Contains(s, "2026-11-15") || !strings.Contains(s, "min_orders = 50") {
 			t.Errorf("%s: summary %q lacks the watermark or a threshold", lang, s)
+		}
+	}
+}
+
+// fakeLocale formats as locale.Format does for nl (kpi cannot import locale):
+// grouped counts, Dutch month names.
+type fakeLocale struct{}
+
+func (fakeLocale) Language() string { return "nl" }
+func (fakeLocale) Int(n int64) string {
+	if n >= 1000 {
+		return fmt.Sprintf("%d.%03d", n/1000, n%1000)
+	}
+	return fmt.Sprint(n)
+}
+func (fakeLocale) Date(t time.Time) string {
+	return fmt.Sprintf("%d %s %d", t.Day(), []string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"}[t.Month()-1], t.Year())
+}
+func (f fakeLocale) DateTime(t time.Time) string { return f.Date(t) + " " + t.Format("15:04 MST") }
+
+// The notes of the PDF and workbook use the report's locale for counts, dates
+// and decimals, "verkopen" as the card does, and the freshness as the config
+// wrote it (tryout F5).
+func TestQualityFormat(t *testing.T) {
+	ams, _ := time.LoadLocation("Europe/Amsterdam")
+	nov, _ := period.Parse("2026-11")
+	_, end := nov.Bounds(ams)
+	plan, data := qualityData(nov, period.FromYMD(2026, 11, 15), 1040, 3000, 3000, 3000)
+	q := CheckQuality(plan, data, QualityRules{MinOrders: 1500, Freshness: 72 * time.Hour, MaxDrop: 0.5}, ams, end)
+	want := "Gegevenscontrole: 1.040 verkopen (min_orders = 1.500); watermerk 15 november 2026, moet tot 28 november 2026 00:00 CET reiken (freshness = 72h); max_drop = 0,5 ten opzichte van het gemiddelde van 3 perioden."
+	if got := q.FormatSummary(fakeLocale{}); got != want {
+		t.Errorf("summary\n%s\nwant\n%s", got, want)
+	}
+	wantReasons := "1.040 verkopen in de periode, minder dan min_orders = 1.500; de gegevens lopen tot en met 15 november 2026 (watermerk), niet tot 28 november 2026 00:00 CET (freshness = 72h); 1.040 verkopen, 65% minder dan het gemiddelde van 3000,0 over de 3 perioden ervoor (max_drop = 0,5)"
+	if got := q.FormatReasons(fakeLocale{}); got != wantReasons {
+		t.Errorf("reasons\n%s\nwant\n%s", got, wantReasons)
+	}
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{{72 * time.Hour, "72h"}, {36*time.Hour + 30*time.Minute, "36h30m"}, {90 * time.Second, "1m30s"}, {0, "0s"}, {time.Hour + time.Second, "1h0m1s"}} {
+		got := fmtDuration(tt.d)
+		back, err := time.ParseDuration(got)
+		if got != tt.want || err != nil || back != tt.d {
+			t.Errorf("fmtDuration(%v) = %q (parses back to %v, %v), want %q", tt.d, got, back, err, tt.want)
 		}
 	}
 }

@@ -26,6 +26,9 @@ func New(lang, currency string) Format { return Format{Lang: lang, Currency: cur
 
 func (f Format) nl() bool { return f.Lang == "nl" }
 
+// Language returns f's language, "en" or "nl".
+func (f Format) Language() string { return f.Lang }
+
 // Number formats r with exactly digits fraction digits and thousands grouping:
 // "1,234.50" (en) or "1.234,50" (nl). It rounds half away from zero.
 func (f Format) Number(r *big.Rat, digits int) string {

@@ -359,9 +359,10 @@ func (d *pdfDoc) notes(title string) {
 	}
 	d.sectionTitle(title, 12)
 	if q := d.rep.Quality; q != nil {
-		text := q.Summary(d.lang)
+		f := d.loc
+		text := q.FormatSummary(f)
 		if !q.Passed() {
-			text += " " + q.Reasons(d.lang) + "."
+			text += " " + q.FormatReasons(f) + "."
 		}
 		d.paragraph(text, 8.6, mutedColor)
 		d.y += 2

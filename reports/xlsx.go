@@ -418,9 +418,10 @@ func (b *workbook) summary() error {
 		return err
 	}
 	if q := b.rep.Quality; q != nil {
-		text := q.Summary(b.lang)
+		f := b.loc
+		text := q.FormatSummary(f)
 		if !q.Passed() {
-			text += " " + q.Reasons(b.lang) + "."
+			text += " " + q.FormatReasons(f) + "."
 		}
 		// The note spans the whole table (A:J, merged) and its row is as tall as the
 		// wrapped text, so it neither hides in a narrow cell nor runs into the header.
