@@ -95,5 +95,6 @@ func openService(ctx context.Context, e *env, cfgPath, name string) (*jobs.Servi
 	if err != nil {
 		return nil, nil, err
 	}
+	svc.OneShot = true // the command line says a failure once, on one line
 	return svc, job, nil
 }

@@ -77,7 +77,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 	}
 	cmd := lookup(name)
 	if cmd == nil {
-		fmt.Fprintf(stderr, "kpireport: unknown command %q; run 'kpireport --help' for the commands\n", name)
+		fmt.Fprintf(stderr, "kpireport: unknown command %q (see kpireport --help)\n", name)
 		return ExitUsage
 	}
 	fs := flag.NewFlagSet("kpireport "+cmd.name, flag.ContinueOnError)
@@ -85,7 +85,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 	verbose := fs.Bool("verbose", false, "log progress (debug level) on stderr")
 	run := cmd.flags(fs)
 	usage := func(err error) int {
-		fmt.Fprintf(stderr, "kpireport %s: %s; run 'kpireport %s --help' for usage\n", cmd.name, oneLine(err.Error()), cmd.name)
+		// One line, as every error: what is wrong, and where the usage is.
+		fmt.Fprintf(stderr, "kpireport %s: %s (see kpireport %s --help)\n", cmd.name, oneLine(err.Error()), cmd.name)
 		return ExitUsage
 	}
 	if err := fs.Parse(args[1:]); err != nil {

@@ -70,7 +70,7 @@ func TestExitCodes(t *testing.T) {
 	noServer := demoConfig(t, func(s string) string {
 		return strings.Replace(s, "[delivery]\nmode = \"outbox\"\n",
 			fmt.Sprintf("[smtp]\nhost = \"127.0.0.1\"\nport = %d\ntls = \"none\"\nfrom = \"r@voorbeeld.example\"\n"+
-				"[delivery]\nmode = \"smtp\"\nretries = 0\n", port), 1)
+				"[delivery]\nmode = \"smtp\"\nretries = 0\noperators = [\"ops@voorbeeld.example\"]\n", port), 1)
 	})
 	twoProblems := demoConfig(t, func(s string) string {
 		s = strings.Replace(s, `timezone = "Europe/Amsterdam"`, `timezone = "Europe/Amsterdm"`, 1)
@@ -97,8 +97,10 @@ func TestExitCodes(t *testing.T) {
 		{"version", []string{"--version"}, 0, nil},
 		{"version command", []string{"version"}, 0, nil},
 		{"kpis", append([]string{"kpis", "--config", good}, oct...), 0, nil},
-		{"no command", []string{"bogus"}, 2, []string{`kpireport: unknown command "bogus"; run 'kpireport --help'`}},
-		{"unknown flag", []string{"kpis", "--bogus"}, 2, []string{"kpireport kpis: flag provided but not defined: -bogus; run 'kpireport kpis --help' for usage"}},
+		{"no command", []string{"bogus"}, 2, []string{`kpireport: unknown command "bogus" (see kpireport --help)`}},
+		{"unknown flag", []string{"kpis", "--bogus"}, 2, []string{"kpireport kpis: flag provided but not defined: -bogus (see kpireport kpis --help)"}},
+		{"period not ended", []string{"generate", "--config", good, "--job", "monthly", "--period", "2099-12", "--send"}, 2,
+			[]string{"kpireport generate: period 2099-12 has not "}},
 		{"missing flag value", []string{"generate", "--period"}, 2, []string{"kpireport generate: flag needs an argument: -period"}},
 		{"extra argument", []string{"kpis", "--config", good, "extra"}, 2, []string{`kpireport kpis: unexpected argument "extra"`}},
 		{"no config", []string{"generate"}, 2, []string{"kpireport generate: --config is required"}},
@@ -113,8 +115,10 @@ func TestExitCodes(t *testing.T) {
 		{"bad row: backfill --send", []string{"backfill", "--config", badRow, "--job", "monthly", "--from", "2026-10", "--to", "2026-10", "--send"}, 1,
 			[]string{"kpireport backfill: 2026-10: load csv source: orders.csv line"}},
 		{"held: generate --send", append([]string{"generate", "--config", noOrders, "--send"}, oct...), 1, []string{"kpireport generate: held, not sent: "}},
+		// Every recipient fails, and so does the operators' notice: one line, the
+		// recipients joined with "; ", and no log line about the notice.
 		{"no server: generate --send", append([]string{"generate", "--config", noServer, "--send"}, oct...), 1,
-			[]string{"directie@voorbeeld.example", "finance@voorbeeld.example", "sales@voorbeeld.example"}},
+			[]string{"refused; to finance@voorbeeld.example after 1 attempt"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,6 +140,9 @@ func TestExitCodes(t *testing.T) {
 					t.Errorf("stderr line %d = %q, want one line starting with kpireport, with %q, said once", i+1, l, tt.lines[i])
 				}
 				seen[l] = true
+			}
+			if code == 2 && !strings.HasSuffix(lines[0], " --help)") {
+				t.Errorf("usage error %q does not end pointing at --help", lines[0])
 			}
 			if code != 0 && strings.Contains(stdout.String(), "not sent") {
 				t.Errorf("stdout repeats the error:\n%s", stdout.String())

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/kpireport/kpireport/backoff"
@@ -215,7 +216,7 @@ func (d *Deliverer) Deliver(ctx context.Context, runID int64, m *Message, resend
 			errs[i] = f
 		}
 		return rep, fmt.Errorf("%w: %s %s: %d of %d %s: %w", ErrUndelivered, m.Job, m.Period,
-			len(rep.Failed), total, plural(total, "recipient"), errors.Join(errs...))
+			len(rep.Failed), total, plural(total, "recipient"), recipientErrors(errs))
 	}
 	return rep, nil
 }
@@ -434,6 +435,20 @@ func (d *Deliverer) clock() Clock {
 	}
 	return d.Clock
 }
+
+// recipientErrors are the errors of the recipients not reached, said on one line
+// joined with "; " (as history shows them); errors.Is and errors.As see each.
+type recipientErrors []error
+
+func (e recipientErrors) Error() string {
+	texts := make([]string, len(e))
+	for i, err := range e {
+		texts[i] = err.Error()
+	}
+	return strings.Join(texts, "; ")
+}
+
+func (e recipientErrors) Unwrap() []error { return e }
 
 func plural(n int, word string) string {
 	if n == 1 {

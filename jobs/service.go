@@ -37,6 +37,9 @@ type Service struct {
 	Sender    delivery.Sender     // for failure notices to delivery.operators
 	Node      string              // this replica's name in claims; "" = config.DefaultNode()
 	Lease     time.Duration       // how long a claim lasts unless renewed; 0 = config.DefaultLease
+	// OneShot is set by a command that runs once and says its failure itself
+	// (generate, backfill): a notice not sent is then logged at debug level.
+	OneShot bool
 
 	mu     sync.Mutex
 	active map[string]bool // (job, period) keys this process is running
@@ -787,10 +790,20 @@ func (s *Service) notifyOperators(ctx context.Context, job *config.Job, subject,
 	for _, rcpt := range c.Delivery.Operators {
 		id := delivery.MessageID(job.Name, fmt.Sprintf("%s-%d", label, runID), rcpt, "kpireport.invalid")
 		if _, err := s.Sender.Send(ctx, m, rcpt, id); err != nil {
-			s.Runner.logger().LogAttrs(ctx, slog.LevelError, "notice not sent", slog.String("subject", subject),
+			s.Runner.logger().LogAttrs(ctx, s.noticeLevel(), "notice not sent", slog.String("subject", subject),
 				slog.String("operator", rcpt), slog.String("error", err.Error()))
 		}
 	}
+}
+
+// noticeLevel is the level of the log line of a notice not sent: Error, or Debug
+// for a one-shot command (OneShot), whose failure the command line says once, on
+// one line; the notice's error merely repeats it (the same server, mostly).
+func (s *Service) noticeLevel() slog.Level {
+	if s.OneShot {
+		return slog.LevelDebug
+	}
+	return slog.LevelError
 }
 
 func htmlEscape(s string) string { return html.EscapeString(s) }
