@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,5 +66,91 @@ func TestRedactor(t *testing.T) {
 	var nilR *Redactor
 	if err := nilR.Error(errors.New("x")); err.Error() != "x" {
 		t.Errorf("a nil Redactor changed an error: %v", err)
+	}
+}
+
+// F16: a server that answers AUTH with a 535 echoing the AUTH PLAIN string
+// it got, in the escapes servers and their libraries use: nothing of the
+// password reaches the error, the JSON log or the ledger; the reply keeps
+// its code and enhanced code, its text is withheld.
+func TestAuthEchoWithheld(t *testing.T) {
+	const user, pass = "rapport@example.nl", `pa"ss&w0rd<x\y`
+	pyRepr := func(s string) string { // Python repr: backslash doubled, NUL as \x00
+		s = strings.ReplaceAll(s, `\`, `\\`)
+		return "'" + strings.ReplaceAll(s, "\x00", `\x00`) + "'"
+	}
+	echoes := map[string]func(string) string{
+		"python repr":   pyRepr,
+		"url":           url.QueryEscape,
+		"url path":      url.PathEscape,
+		"html named":    func(s string) string { return strings.NewReplacer("&", "&amp;", `"`, "&quot;", "<", "&lt;").Replace(s) },
+		"html":          html.EscapeString,
+		"doubled quote": func(s string) string { return strings.ReplaceAll(s, `"`, `""`) },
+		"raw":           func(s string) string { return strings.ReplaceAll(s, "\x00", " ") },
+		"base64":        func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
+		"nothing":       func(string) string { return "authentication failed" },
+	}
+	for name, echo := range echoes {
+		t.Run(name, func(t *testing.T) {
+			srv := startServer(t, withAuthEcho(user, pass, echo))
+			cfg := srv.config()
+			cfg.Username, cfg.Password = user, pass
+			s, err := NewSMTPSender(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, _, logs := testDeliverer(t, s)
+			m := testMessage([]string{"a@example.com"}, nil, nil)
+			_, err = d.Deliver(t.Context(), startRun(t, d.Ledger, m), m, false)
+			if err == nil {
+				t.Fatal("Deliver succeeded; want the 535")
+			}
+			row := delivery(t, d.Ledger, m, "a@example.com")
+			for where, text := range map[string]string{"error": err.Error(), "JSON log": logs.String(), "ledger": row.LastError} {
+				for _, leak := range []string{"w0rd", "w0r", "pa%22", "ss&amp;", `ss\\`, "cGFz", "c3M", "authentication failed"} {
+					if strings.Contains(text, leak) {
+						t.Errorf("%s holds %q: %s", where, leak, text)
+					}
+				}
+				if !strings.Contains(text, "535 5.7.8 "+Withheld) {
+					t.Errorf("%s lacks %q: %s", where, "535 5.7.8 "+Withheld, text)
+				}
+				if !strings.Contains(text, "a@example.com") {
+					t.Errorf("%s lost our own text (the recipient): %s", where, text)
+				}
+			}
+		})
+	}
+}
+
+// F19: a short password is never replaced in our own text (where it would
+// mangle "example" and show where the password is); the text of the
+// server's refusal is withheld instead, its code kept.
+func TestShortPasswordOwnTextIntact(t *testing.T) {
+	srv := startServer(t, withAuth("reports", "x"))
+	srv.script("a@example.com", step{code: 550})
+	cfg := srv.config()
+	cfg.Username, cfg.Password = "reports", "x"
+	s, err := NewSMTPSender(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, logs := testDeliverer(t, s)
+	m := testMessage([]string{"a@example.com"}, nil, nil)
+	_, err = d.Deliver(t.Context(), startRun(t, d.Ledger, m), m, false)
+	if err == nil {
+		t.Fatal("Deliver succeeded; want the 550")
+	}
+	row := delivery(t, d.Ledger, m, "a@example.com")
+	for where, text := range map[string]string{"error": err.Error(), "JSON log": logs.String(), "ledger": row.LastError} {
+		if strings.Contains(text, redacted) || !strings.Contains(text, "a@example.com") {
+			t.Errorf("%s mangles our text with %s: %s", where, redacted, text)
+		}
+		if strings.Contains(text, "scripted 550") || !strings.Contains(text, "550 5.0.0 "+Withheld) {
+			t.Errorf("%s: want the 550's text withheld: %s", where, text)
+		}
+	}
+	if got := NewRedactor("u", "x").String("example"); got != "example" {
+		t.Errorf("String of a short password = %q, want the text unchanged", got)
 	}
 }

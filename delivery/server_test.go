@@ -58,6 +58,9 @@ type testServer struct {
 	port int
 
 	user, pass string // when set, AUTH PLAIN is required
+	// authEcho, when set, refuses every AUTH with a 535 5.7.8 whose text is
+	// authEcho of the AUTH PLAIN string the server got.
+	authEcho func(plain string) string
 
 	greetingStall time.Duration // wait before the greeting (withGreetingStall)
 
@@ -75,6 +78,14 @@ type serverOption func(*testServer, *smtp.Server, *net.Listener)
 // withAuth makes the server require AUTH PLAIN with user and pass.
 func withAuth(user, pass string) serverOption {
 	return func(ts *testServer, _ *smtp.Server, _ *net.Listener) { ts.user, ts.pass = user, pass }
+}
+
+// withAuthEcho makes the server require AUTH PLAIN and refuse it with a 535
+// whose text is echo of the AUTH PLAIN string it got.
+func withAuthEcho(user, pass string, echo func(plain string) string) serverOption {
+	return func(ts *testServer, _ *smtp.Server, _ *net.Listener) {
+		ts.user, ts.pass, ts.authEcho = user, pass, echo
+	}
 }
 
 // withStartTLS offers STARTTLS with cert.
@@ -217,7 +228,11 @@ var _ smtp.AuthSession = (*testSession)(nil)
 func (s *testSession) AuthMechanisms() []string { return []string{sasl.Plain} }
 
 func (s *testSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
+	return sasl.NewPlainServer(func(ident, user, pass string) error {
+		if s.ts.authEcho != nil {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8},
+				Message: s.ts.authEcho(ident + "\x00" + user + "\x00" + pass)}
+		}
 		if user != s.ts.user || pass != s.ts.pass {
 			return smtp.ErrAuthFailed
 		}

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"net"
 	"net/textproto"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	mlog "github.com/wneessen/go-mail/log"
 
 	"github.com/kpireport/kpireport/config"
 )
@@ -136,8 +139,9 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 // even if the RSET or QUIT after it fails.
 func (s *SMTPSender) Send(ctx context.Context, m *Message, rcpt, messageID string) (retry bool, err error) {
 	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
+	replies := &replyLog{}
 	wrap := func(err error) error {
-		return s.redact.Error(fmt.Errorf("smtp %s: send %s %s to %s: %w", addr, m.Job, m.Period, rcpt, err))
+		return replies.sanitize(s.redact, fmt.Errorf("smtp %s: send %s %s to %s: %w", addr, m.Job, m.Period, rcpt, err))
 	}
 	msg, err := buildMsg(m, rcpt, messageID, time.Now(), s.cfg.MaxAttachmentBytes)
 	if err != nil {
@@ -146,7 +150,8 @@ func (s *SMTPSender) Send(ctx context.Context, m *Message, rcpt, messageID strin
 	start := time.Now()
 	attemptCtx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	client, err := gomail.NewClient(s.cfg.Host, s.options(attemptCtx)...)
+	opts := append(s.options(attemptCtx), gomail.WithDebugLog(), gomail.WithLogger(replies))
+	client, err := gomail.NewClient(s.cfg.Host, opts...)
 	if err != nil {
 		return false, wrap(err)
 	}
@@ -263,3 +268,97 @@ func retryable(err error) bool {
 // Redactor returns the sender's Redactor: what replaces its password, in
 // every form a reply can echo it, in the errors Send returns.
 func (s *SMTPSender) Redactor() *Redactor { return s.redact }
+
+// replyLog records the server's replies of one attempt, and whether each
+// answered a command of the AUTH exchange, from go-mail's debug log (which
+// never holds the AUTH data we send: go-mail writes a placeholder for it).
+type replyLog struct {
+	mu      sync.Mutex
+	inAuth  bool // the last command sent was part of AUTH
+	replies []serverReply
+}
+
+type serverReply struct {
+	code int
+	text string
+	auth bool
+}
+
+var _ mlog.Logger = (*replyLog)(nil)
+
+// authPlaceholder is what go-mail logs instead of a command of the AUTH
+// exchange.
+const authPlaceholder = "<SMTP auth data redacted>"
+
+func (l *replyLog) Debugf(e mlog.Log) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch e.Direction {
+	case mlog.DirClientToServer:
+		l.inAuth = len(e.Messages) == 1 && e.Messages[0] == authPlaceholder ||
+			strings.HasPrefix(strings.ToUpper(fmt.Sprintf(e.Format, e.Messages...)), "AUTH")
+	case mlog.DirServerToClient:
+		if len(e.Messages) != 2 {
+			return
+		}
+		code, _ := e.Messages[0].(int)
+		text, _ := e.Messages[1].(string)
+		if code >= 200 && code < 400 || text == "" {
+			return // a success or a challenge is never part of an error
+		}
+		l.replies = append(l.replies, serverReply{code: code, text: text, auth: l.inAuth})
+	}
+}
+
+func (*replyLog) Infof(mlog.Log)  {}
+func (*replyLog) Warnf(mlog.Log)  {}
+func (*replyLog) Errorf(mlog.Log) {}
+
+// quotedReply matches a server reply as net/textproto's Error shows it: a
+// 4xx/5xx code and the %q-quoted text (for go-mail's errors of every
+// command, the greeting and the reply after the data included).
+var quotedReply = regexp.MustCompile(`\b([45]\d\d) ("(?:[^"\\]|\\.)*")`)
+
+// sanitize returns err with the text of every server reply in it passed
+// through r.Reply: redacted, or withheld for a reply to AUTH, one holding
+// the password, or any reply when the password is short. Our own text is
+// left as it is; only for a password of MinRedactLen characters or more a
+// last r.String runs over the whole text, in case a server's text reached
+// it some other way.
+func (l *replyLog) sanitize(r *Redactor, err error) error {
+	if r == nil || len(r.forms) == 0 {
+		return err
+	}
+	l.mu.Lock()
+	logged := append([]serverReply(nil), l.replies...)
+	l.mu.Unlock()
+	isAuth := func(code int, text string) bool {
+		for _, rp := range logged {
+			if rp.auth && rp.code == code && rp.text == text {
+				return true
+			}
+		}
+		return false
+	}
+	msg := err.Error()
+	out := quotedReply.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := quotedReply.FindStringSubmatch(m)
+		code, _ := strconv.Atoi(sub[1])
+		text, uerr := strconv.Unquote(sub[2])
+		if uerr != nil {
+			return m
+		}
+		return r.Reply(code, text, isAuth(code, text))
+	})
+	// A reply that reached the text unquoted.
+	for _, rp := range logged {
+		if full := fmt.Sprintf("%03d %s", rp.code, rp.text); len(rp.text) >= MinRedactLen && strings.Contains(out, full) {
+			out = strings.ReplaceAll(out, full, r.Reply(rp.code, rp.text, rp.auth))
+		}
+	}
+	out = r.String(out)
+	if out == msg {
+		return err
+	}
+	return errors.New(out)
+}

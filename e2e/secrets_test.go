@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/base64"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -67,6 +68,16 @@ func TestSecrets(t *testing.T) {
 		}
 		return nil
 	}
+	// The escapes servers and their libraries use when they echo what they
+	// got (F16): Python's repr (backslash doubled), URL and query encoding,
+	// HTML's named entities, SQL's doubled quotes.
+	escaped := func(user, pass string) string {
+		plain := "\x00" + user + "\x00" + pass
+		py := "'" + strings.ReplaceAll(strings.ReplaceAll(plain, `\`, `\\`), "\x00", `\x00`) + "'"
+		htmlNamed := strings.NewReplacer("&", "&amp;", `"`, "&quot;", "<", "&lt;", ">", "&gt;").Replace(pass)
+		return fmt.Sprintf("py=%s url=%s path=%s html=%s sq=%s", py, url.QueryEscape(pass), url.PathEscape(pass),
+			htmlNamed, strings.ReplaceAll(pass, `"`, `""`))
+	}
 	tests := []struct {
 		name      string
 		auth      func(user, pass string) error
@@ -92,6 +103,23 @@ func TestSecrets(t *testing.T) {
 				return authFailed(fmt.Sprintf("credentials invalid for %s:%s", user, pass))
 			},
 			wantCode: 1, wantErr: "535",
+		},
+		{
+			name:     "refused with a 535 that echoes the AUTH string escaped",
+			auth:     func(user, pass string) error { return authFailed(escaped(user, pass)) },
+			wantCode: 1, wantErr: "535 5.7.8 <server text withheld: it may contain the credentials>",
+		},
+		{
+			name: "recipients refused with a 550 that echoes the password escaped, operator notified",
+			auth: checkCredentials,
+			rcpt: func(rcpt, user, pass string) error {
+				if rcpt == operator {
+					return nil
+				}
+				return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: escaped(user, pass)}
+			},
+			jsonLogs: true,
+			wantCode: 1, wantErr: "550 5.1.1 <server text withheld: it may contain the credentials>", wantNotes: 1,
 		},
 		{
 			name: "recipients refused with a 550 that echoes the password, operator notified",
@@ -236,4 +264,48 @@ func TestSecrets(t *testing.T) {
 			checkNoPassword(t, "the output of "+cmd, res.stdout+res.stderr)
 		}
 	})
+}
+
+// F19: a one-character password is never replaced in our own text (it would
+// turn "example" into "e<secret>ample" and show where the password is); the
+// text of the server's refusal is withheld instead, in stderr, history and
+// the operator's notice alike.
+func TestShortPasswordNotReplaced(t *testing.T) {
+	t.Parallel()
+	env := []string{passwordEnv + "=x"}
+	srv := startMailServer(t, func(ms *mailServer) {
+		ms.Auth = func(string, string) error { return nil }
+		ms.Rcpt = func(rcpt, _, _ string) error {
+			if rcpt == operator {
+				return nil
+			}
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}
+		}
+	})
+	cfg := demoCompany(t, "csv")
+	useSMTP(t, cfg, srv.Port,
+		fmt.Sprintf("username = %q\npassword_env = %q\n", smtpUser, passwordEnv),
+		fmt.Sprintf("operators = [%q]\n", operator))
+	res := kpireport(t, env, generateSend(cfg)...)
+	if res.code != 1 {
+		t.Fatalf("generate --send: want exit 1, got %s", res)
+	}
+	outputs := map[string]string{"generate --send": res.stderr}
+	outputs["history"] = mustRun(t, env, "history", "--config", cfg).stdout
+	for _, m := range srv.Messages() {
+		if len(m.Rcpts) == 1 && m.Rcpts[0] == operator {
+			outputs["the operator's notice"] = mailText(t, m.Data)
+		}
+	}
+	if len(outputs) != 3 {
+		t.Fatalf("no operator notice received")
+	}
+	for what, text := range outputs {
+		if strings.Contains(text, "<secret>") || !strings.Contains(text, "example") {
+			t.Errorf("%s replaces the short password in our own text:\n%s", what, text)
+		}
+		if strings.Contains(text, "mailbox unavailable") || !strings.Contains(text, "550 5.1.1 <server text withheld") {
+			t.Errorf("%s: want the 550's text withheld, its code kept:\n%s", what, text)
+		}
+	}
 }
