@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/jobs"
 	"github.com/kpireport/kpireport/ledger"
 	"github.com/kpireport/kpireport/period"
@@ -72,7 +73,7 @@ recorded as "held" with the reasons (see history), and the operators are told.
 				}
 				return err
 			}
-			runner, job, err := loadJob(e, *cfgPath, *jobName)
+			runner, job, err := loadJob(e, *cfgPath, *jobName, config.WithoutSMTPPassword())
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/jobs"
 	"github.com/kpireport/kpireport/ledger"
 )
@@ -29,7 +30,8 @@ files that run rendered) and the last error.`,
 		jobName := fs.String("job", "", "only this job")
 		limit := fs.Int("limit", 20, "at most this many runs (0 = all)")
 		return func(ctx context.Context, e *env, args []string) error {
-			cfg, err := loadConfig(*cfgPath)
+			// Reading the ledger needs neither the mail secret nor the data.
+			cfg, err := loadConfig(*cfgPath, config.DeferDataChecks(), config.WithoutSMTPPassword())
 			if err != nil {
 				return err
 			}
@@ -123,7 +125,7 @@ with the period that run will report.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		return func(ctx context.Context, e *env, args []string) error {
-			cfg, err := loadConfig(*cfgPath)
+			cfg, err := loadConfig(*cfgPath, config.DeferDataChecks(), config.WithoutSMTPPassword())
 			if err != nil {
 				return err
 			}

@@ -44,7 +44,7 @@ With --explain a postgres or mysql source prints the SQL it runs for the period
 			if *format != "table" && *format != "json" {
 				return usagef("--format must be table or json, not %q", *format)
 			}
-			runner, job, err := loadJob(e, *cfgPath, *jobName)
+			runner, job, err := loadJob(e, *cfgPath, *jobName, config.WithoutSMTPPassword())
 			if err != nil {
 				return err
 			}
@@ -89,9 +89,10 @@ With --explain a postgres or mysql source prints the SQL it runs for the period
 	},
 }
 
-// loadJob loads the config and finds the job (the only one when name is empty).
-func loadJob(e *env, cfgPath, name string) (*jobs.Runner, *config.Job, error) {
-	cfg, err := loadConfig(cfgPath)
+// loadJob loads the config with opts and finds the job (the only one when name
+// is empty).
+func loadJob(e *env, cfgPath, name string, opts ...config.LoadOption) (*jobs.Runner, *config.Job, error) {
+	cfg, err := loadConfig(cfgPath, opts...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -237,7 +237,8 @@ func parse(data []byte, dir, name string, opts ...LoadOption) (*Config, error) {
 	problems := append(unknownKeys(md), notTables(md)...)
 	c.applyDefaults(md)
 	c.resolve()
-	ps, sec := c.problems(&md, !deferData(opts))
+	o := loadOpts(opts)
+	ps, sec := c.problems(&md, !o.deferData, !o.noPassword)
 	problems = append(problems, ps...)
 	if len(problems) > 0 {
 		return nil, &ValidationError{File: name, Problems: problems}

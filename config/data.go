@@ -10,7 +10,8 @@ import (
 type LoadOption func(*loadOptions)
 
 type loadOptions struct {
-	deferData bool
+	deferData  bool
+	noPassword bool
 }
 
 // DeferDataChecks leaves the checks of CheckData out of Load: that the data
@@ -23,13 +24,24 @@ func DeferDataChecks() LoadOption {
 	return func(o *loadOptions) { o.deferData = true }
 }
 
-func deferData(opts []LoadOption) bool {
+// WithoutSMTPPassword leaves reading the SMTP password (smtp.password_env,
+// smtp.password_file) out of Load, for the commands that send no mail
+// (history, next, kpis, generate without --send): an operator can read the
+// ledger or compute the KPIs without the mail secret. The settings themselves
+// are still checked; Config.SMTP.Password stays empty.
+func WithoutSMTPPassword() LoadOption {
+	return func(o *loadOptions) { o.noPassword = true }
+}
+
+func loadOpts(opts []LoadOption) loadOptions {
 	var o loadOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return o.deferData
+	return o
 }
+
+func deferData(opts []LoadOption) bool { return loadOpts(opts).deferData }
 
 // CheckData checks that the data source's folder (source.dir), SQLite file
 // (source.path) and table files (source.tables.<table>.file) exist and can be read,

@@ -94,7 +94,7 @@ const maxPasswordFile = 4096
 
 // checkSMTP checks [smtp]. When delivery.mode is "smtp" it also reads the
 // password and returns it.
-func (c *Config) checkSMTP(ps *problems) Secret {
+func (c *Config) checkSMTP(ps *problems, password bool) Secret {
 	s := &c.SMTP
 	smtp := c.Delivery.Mode == "smtp"
 
@@ -153,7 +153,7 @@ func (c *Config) checkSMTP(ps *problems) Secret {
 		ps.add("smtp.max_attachment_mb", "%d is not a size; want megabytes > 0", s.MaxAttachmentMB)
 	}
 
-	if !smtp || s.PasswordEnv != "" && s.PasswordFile != "" || !envOK {
+	if !smtp || !password || s.PasswordEnv != "" && s.PasswordFile != "" || !envOK {
 		return ""
 	}
 	return c.readPassword(ps)

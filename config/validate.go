@@ -30,7 +30,7 @@ var languages = []string{"en", "nl"}
 // checks that the password can be read, and likewise every DSN or URL that an
 // *_env setting names.
 func (c *Config) Validate() error {
-	if ps, _ := c.withDefaults().problems(nil, true); len(ps) > 0 {
+	if ps, _ := c.withDefaults().problems(nil, true, true); len(ps) > 0 {
 		name := c.Path
 		if name == "" {
 			name = parseName
@@ -51,10 +51,11 @@ type secrets struct {
 // problems runs every check, in the order of the example file. md, when not
 // nil, is the metadata of the decoded file, for the checks that need to know
 // what the file wrote. data says whether to check that the data source's
-// folder and files are there (checkData). It also returns the secrets it read:
+// folder and files are there (checkData); password whether to read the SMTP
+// password. It also returns the secrets it read:
 // the SMTP password when delivery.mode is "smtp", and the DSNs and URLs the
 // *_env settings name.
-func (c *Config) problems(md *toml.MetaData, data bool) ([]Problem, secrets) {
+func (c *Config) problems(md *toml.MetaData, data, password bool) ([]Problem, secrets) {
 	var (
 		ps  problems
 		sec secrets
@@ -67,7 +68,7 @@ func (c *Config) problems(md *toml.MetaData, data bool) ([]Problem, secrets) {
 	c.checkKPI(&ps, md)
 	c.checkTargets(&ps)
 	checkQuality(&ps, "quality", c.Quality)
-	sec.smtpPassword = c.checkSMTP(&ps)
+	sec.smtpPassword = c.checkSMTP(&ps, password)
 	c.checkDelivery(&ps)
 	sec.stateDSN = c.checkState(&ps)
 	sec.cluster = c.checkCluster(&ps, sec.stateDSN)
