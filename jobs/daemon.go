@@ -230,7 +230,10 @@ func (d *Daemon) busy(ctx context.Context, fn func()) {
 //     temporarily after the run's retries ran out (a long SMTP outage), whatever the
 //     job's catch_up (owedDue);
 //   - the due period of every job whose catch_up is not "none" when its latest run
-//     failed (the database was down, a row was bad) (retryPeriods).
+//     failed (the database was down, a row was bad) or was held (retryPeriods);
+//   - every period of a configured job that the data-quality gate held and no run
+//     has sent since, whoever's run held it and whatever the job's catch_up
+//     (heldPeriods).
 //
 // The claim keeps each period to one replica, and a run sends only to the
 // recipients still owed the report. (The resume at start, in startup, does not
