@@ -15,13 +15,14 @@ import (
 	"github.com/kpireport/kpireport/demo"
 )
 
-// demoConfig writes a small demo company (CSV, data up to 10 December 2026) and
+// demoConfig writes a small demo company (CSV, data up to 1 December 2026: before the
+// tests' real today, so no row is dated in the future) and
 // returns the path of its config. edit, when set, changes the config's text.
 func demoConfig(t *testing.T, edit func(string) string) string {
 	t.Helper()
 	dir := t.TempDir()
 	res, err := demo.Generate(context.Background(), demo.Options{
-		Dir: dir, Orders: 2000, Format: "csv", End: time.Date(2026, 12, 10, 12, 0, 0, 0, time.UTC),
+		Dir: dir, Orders: 2000, Format: "csv", End: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -168,6 +168,8 @@ func warningText(labels *reports.Labels, lang string, f locale.Format, w kpi.War
 	switch w.Code {
 	case kpi.WarnOrphanOrders:
 		return labels.Text(lang, "warn_orphan_orders", "count", f.Int(w.Count), "example", strconv.Quote(w.Example), "where", w.Where)
+	case kpi.WarnFutureRows:
+		return labels.Text(lang, "warn_future_rows", "count", f.Int(w.Count), "example", w.Example, "where", w.Where)
 	}
 	return w.String()
 }

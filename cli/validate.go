@@ -11,7 +11,6 @@ import (
 	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/email"
 	"github.com/kpireport/kpireport/jobs"
-	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/period"
 	"github.com/kpireport/kpireport/reports"
 )
@@ -45,7 +44,7 @@ well, 1 with each problem on its own line otherwise. For each job it then prints
 			// Every row is parsed and checked whatever the plan; the plan only decides
 			// which windows are summed.
 			p := period.LastComplete(period.Month, runner.Clock(), cfg.Report.Location)
-			data, loadErr := runner.Load(ctx, kpi.NewPlan(p))
+			data, loadErr := runner.Load(ctx, runner.Plan(p))
 			if err := errors.Join(tmplErr, loadErr); err != nil {
 				return err
 			}

@@ -66,7 +66,7 @@ func (r *Runner) Period(job *config.Job, label string) (period.Period, error) {
 func (r *Runner) Compute(ctx context.Context, job *config.Job, p period.Period) (_ *kpi.Report, err error) {
 	defer recoverTo(ctx, r.logger(), &err, fmt.Sprintf("compute %s %s", job.Name, p))
 	start := time.Now()
-	plan := kpi.NewPlan(p)
+	plan := r.Plan(p)
 	data, err := r.Load(ctx, plan)
 	if err != nil {
 		return nil, err
@@ -85,6 +85,14 @@ func (r *Runner) Compute(ctx context.Context, job *config.Job, p period.Period) 
 		slog.String("job", job.Name), slog.String("period", p.Label()),
 		slog.Duration("duration", time.Since(start).Round(time.Millisecond)))
 	return rep, nil
+}
+
+// Plan returns the plan of a report on p made now: its Today is the runner's clock's
+// day in the report's zone, so rows dated after it do not count for the watermark.
+func (r *Runner) Plan(p period.Period) *kpi.Plan {
+	plan := kpi.NewPlan(p)
+	plan.Today = period.DateOf(r.now().In(r.Config.Report.Location))
+	return plan
 }
 
 // Load opens the configured source and computes the measures of plan.
@@ -177,5 +185,5 @@ func (r *Runner) Explain(ctx context.Context, p period.Period) (_ []string, err 
 	if !ok {
 		return nil, fmt.Errorf("%w: a %s source reads its rows and aggregates them in kpireport; only postgres and mysql sources run SQL aggregations", ErrNoExplain, r.Config.Source.Type)
 	}
-	return ex.Explain(ctx, kpi.NewPlan(p))
+	return ex.Explain(ctx, r.Plan(p))
 }

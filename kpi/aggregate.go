@@ -113,6 +113,26 @@ type Aggregator struct {
 	regions        map[string]*DimMeasures
 	wonByCustomer  map[string]*DimMeasures // dimension-window won deals with a customer, for regions
 	latest         period.Date             // the watermark: the latest row date seen (Data.Latest)
+	today          period.Date             // plan.Today, or NoDate: dates after it are in the future
+	future         futureRows              // rows dated after today
+}
+
+// futureRows counts the rows dated after the plan's today, with the latest such date
+// and its table as the example (the same whichever order rows and Merge come in).
+type futureRows struct {
+	count int64
+	day   period.Date
+	table string
+}
+
+func (f *futureRows) add(o futureRows) {
+	if o.count == 0 {
+		return
+	}
+	if f.count == 0 || o.day > f.day || (o.day == f.day && o.table < f.table) {
+		f.day, f.table = o.day, o.table
+	}
+	f.count += o.count
 }
 
 type custSpan struct{ acquired, churned period.Date }
@@ -147,6 +167,10 @@ func NewAggregator(plan *Plan) *Aggregator {
 		regions:        make(map[string]*DimMeasures),
 		wonByCustomer:  make(map[string]*DimMeasures),
 		latest:         NoRows,
+		today:          period.NoDate,
+	}
+	if plan.Today != 0 {
+		a.today = plan.Today
 	}
 	a.index = make([]uint16, a.last-a.first)
 	k := 0
@@ -174,18 +198,45 @@ func (a *Aggregator) interval(d period.Date) (int, bool) {
 }
 
 // See records d, a date of a row, in the watermark (Data.Latest): the latest
-// date of any date column of any table. The Add methods call it for each date of
-// the row; a source that skips rows outside the plan calls it for them. An empty
-// date (period.NoDate) is no date.
-func (a *Aggregator) See(d period.Date) {
-	if d != period.NoDate && d > a.latest {
+// date of any date column of any table that is not after the plan's today. The Add
+// methods call it for each date of the row. An empty date (period.NoDate) is no
+// date. It returns the date if it is in the future (after today), else NoDate.
+func (a *Aggregator) See(d period.Date) period.Date {
+	if d == period.NoDate {
+		return period.NoDate
+	}
+	if d > a.today {
+		return d
+	}
+	if d > a.latest {
 		a.latest = d
 	}
+	return period.NoDate
+}
+
+// seeFuture counts one row of table whose latest date in the future is f (NoDate: none).
+func (a *Aggregator) seeFuture(table string, f period.Date) {
+	if f != period.NoDate {
+		a.future.add(futureRows{count: 1, day: f, table: table})
+	}
+}
+
+// later returns the later of two results of See (NoDate: not in the future).
+func later(a, b period.Date) period.Date {
+	if a == period.NoDate {
+		return b
+	}
+	if b == period.NoDate {
+		return a
+	}
+	return max(a, b)
 }
 
 // AddOrder adds one order.
 func (a *Aggregator) AddOrder(o *Order) {
-	a.See(o.Day)
+	if a.See(o.Day) != period.NoDate {
+		a.seeFuture("orders", o.Day)
+	}
 	k, ok := a.interval(o.Day)
 	if !ok {
 		return
@@ -252,8 +303,7 @@ func dimOf(m map[string]*DimMeasures, name []byte) *DimMeasures {
 
 // AddCustomer adds one customer.
 func (a *Aggregator) AddCustomer(c *Customer) {
-	a.See(c.Acquired)
-	a.See(c.Churned)
+	a.seeFuture("customers", later(a.See(c.Acquired), a.See(c.Churned)))
 	a.customers = append(a.customers, custSpan{acquired: c.Acquired, churned: c.Churned})
 	if k, ok := a.interval(c.Acquired); ok {
 		a.acc[k].NewCustomers++
@@ -265,9 +315,7 @@ func (a *Aggregator) AddCustomer(c *Customer) {
 
 // AddLead adds one lead.
 func (a *Aggregator) AddLead(l *Lead) {
-	a.See(l.Created)
-	a.See(l.Qualified)
-	a.See(l.Converted)
+	a.seeFuture("leads", later(later(a.See(l.Created), a.See(l.Qualified)), a.See(l.Converted)))
 	if k, ok := a.interval(l.Created); ok {
 		a.acc[k].LeadsCreated++
 		if l.Converted != period.NoDate {
@@ -291,8 +339,7 @@ func (a *Aggregator) AddLead(l *Lead) {
 
 // AddDeal adds one deal.
 func (a *Aggregator) AddDeal(d *Deal) {
-	a.See(d.Created)
-	a.See(d.Closed)
+	a.seeFuture("deals", later(a.See(d.Created), a.See(d.Closed)))
 	if d.Status != DealWon {
 		return
 	}
@@ -314,7 +361,9 @@ func (a *Aggregator) AddDeal(d *Deal) {
 
 // AddSpend adds one spend row.
 func (a *Aggregator) AddSpend(s *Spend) {
-	a.See(s.Day)
+	if a.See(s.Day) != period.NoDate {
+		a.seeFuture("spend", s.Day)
+	}
 	if k, ok := a.interval(s.Day); ok {
 		a.acc[k].Spend.Add(s.Amount)
 	}
@@ -322,7 +371,9 @@ func (a *Aggregator) AddSpend(s *Spend) {
 
 // AddCall adds one call.
 func (a *Aggregator) AddCall(c *Call) {
-	a.See(c.Day)
+	if a.See(c.Day) != period.NoDate {
+		a.seeFuture("calls", c.Day)
+	}
 	if c.Inbound {
 		return
 	}
@@ -337,6 +388,7 @@ func (a *Aggregator) AddCall(c *Call) {
 // Merge adds everything b has seen to a. Both must have been made for the same plan.
 func (a *Aggregator) Merge(b *Aggregator) {
 	a.See(b.latest)
+	a.future.add(b.future)
 	for k := range a.acc {
 		a.acc[k].AddEvents(&b.acc[k])
 	}
@@ -392,6 +444,9 @@ func (d *DimMeasures) add(s *DimMeasures) {
 // Data computes the measures of every window of the plan.
 func (a *Aggregator) Data() *Data {
 	data := &Data{Windows: make(map[period.Range]*Measures, len(a.plan.Windows)), Has: a.has, Latest: a.latest}
+	if a.future.count > 0 {
+		data.Warnings = append(data.Warnings, FutureWarning(a.future.count, a.future.table, a.future.day))
+	}
 	want := make([]uint64, a.words)
 	for _, w := range a.plan.Windows {
 		i := sort.Search(len(a.cuts), func(i int) bool { return a.cuts[i] >= w.Start })

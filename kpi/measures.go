@@ -86,6 +86,11 @@ type Plan struct {
 	Period    period.Period
 	Windows   []period.Range // unique, sorted by start then end
 	Dimension period.Range   // the window of the by-rep and by-region breakdowns
+	// Today is the run's today in the report's zone (period.DateOf of the runner's
+	// clock). Rows dated after it are in the future (a typo like 2062 for 2026): they
+	// are not part of the watermark (Data.Latest) and are a WarnFutureRows warning.
+	// 0 (unset, as in tests of the measures): no bound, every date counts.
+	Today period.Date
 }
 
 // TrendLength is the number of periods in a trend, ending with the report's period.

@@ -1,6 +1,10 @@
 package kpi
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/kpireport/kpireport/period"
+)
 
 // WarningCode says what a Warning is about.
 type WarningCode string
@@ -11,7 +15,17 @@ const (
 	// They count for revenue, sales and buyers like any order, but for no
 	// customer's region.
 	WarnOrphanOrders WarningCode = "orphan_orders"
+	// WarnFutureRows: rows dated after the run's today (Plan.Today), such as a typo
+	// 2062 for 2026. They count like any row in the periods they fall in, but not for
+	// the watermark, so they cannot make stale data look fresh.
+	WarnFutureRows WarningCode = "future_rows"
 )
+
+// FutureWarning returns the WarnFutureRows warning for count rows, the example being
+// a row of table dated day (the latest date in the future).
+func FutureWarning(count int64, table string, day period.Date) Warning {
+	return Warning{Code: WarnFutureRows, Count: count, Example: day.String(), Where: table}
+}
 
 // Warning is a problem of the data that does not stop a report: the report is made,
 // and validate, kpis and the run log say it.
@@ -37,6 +51,12 @@ func (w Warning) String() string {
 			noun = "order has"
 		}
 		return fmt.Sprintf("%d %s a customer_id that is not in customers, such as order %q%s", w.Count, noun, w.Example, where)
+	case WarnFutureRows:
+		noun := "rows are"
+		if w.Count == 1 {
+			noun = "row is"
+		}
+		return fmt.Sprintf("%d %s dated in the future, such as %s in table %s; they do not count for the watermark", w.Count, noun, w.Example, w.Where)
 	}
 	return fmt.Sprintf("%s: %d rows, such as %q (%s)", w.Code, w.Count, w.Example, w.Where)
 }

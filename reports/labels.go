@@ -60,6 +60,7 @@ var labelKeys = map[string][]string{
 
 	"warnings":           nil,
 	"warn_orphan_orders": {"count", "example", "where"},
+	"warn_future_rows":   {"count", "example", "where"},
 }
 
 // The reason a value is n/a is the label "reason_" + its code.

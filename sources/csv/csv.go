@@ -166,7 +166,7 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err err
 	}
 	aggs[0].SetAvailable(decode.Availability(tables))
 	data := aggs[0].Data()
-	data.Warnings = warnings
+	data.Warnings = append(data.Warnings, warnings...)
 	return data, nil
 }
 
@@ -216,6 +216,7 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 		var to decode.Adder = aggs[w]
 		if rt != nil {
 			ds.out = rt.outbox(aggs[w])
+			ds.out.seen = kpi.NewAggregator(aggs[w].Plan())
 			to = ds.out
 		}
 		ds.dec = decode.New(t, to, days[w], s.format, seed)
@@ -233,7 +234,7 @@ func (s *Source) readTable(ctx context.Context, f file, aggs []*kpi.Aggregator, 
 		err = errors.Join(err, rt.close())
 		// The orders the outboxes skipped still count for the watermark.
 		for w, sk := range sinks {
-			aggs[w].See(sk.(*decodeSink).out.latest)
+			aggs[w].Merge(sk.(*decodeSink).out.seen)
 		}
 	}
 	if err != nil {

@@ -122,17 +122,21 @@ type outbox struct {
 	decode.Adder // the other tables are not routed
 	r            *router
 	batches      []*orderBatch
-	latest       period.Date // the latest day of the orders outside the span (the watermark)
+	// seen gets the orders outside the span: only their dates count, for the
+	// watermark and the rows dated in the future. nil: they are dropped.
+	seen *kpi.Aggregator
 }
 
 func (r *router) outbox(other decode.Adder) *outbox {
-	return &outbox{Adder: other, r: r, batches: make([]*orderBatch, len(r.parts)), latest: kpi.NoRows}
+	return &outbox{Adder: other, r: r, batches: make([]*orderBatch, len(r.parts))}
 }
 
 // AddOrder copies o into the batch of its customer's partition.
 func (o *outbox) AddOrder(x *kpi.Order) {
 	if !o.r.span.Contains(x.Day) {
-		o.latest = max(o.latest, x.Day)
+		if o.seen != nil {
+			o.seen.AddOrder(x)
+		}
 		return
 	}
 	p := int(maphash.Bytes(o.r.seed, x.CustomerID) % uint64(len(o.batches)))

@@ -22,6 +22,7 @@ type result struct {
 	regions   map[string]*kpi.DimMeasures
 	bad       int64       // rows of the current table that break the data contract
 	latest    period.Date // the watermark (kpi.Data.Latest)
+	future    futureRows  // rows dated after the plan's today
 	orphans   int64       // orders whose customer_id is not in customers
 	orphan    string      // the least order_id of them
 }
@@ -82,28 +83,94 @@ func (g *gen) statements(t *table, ts map[string]*table, r *result) []*statement
 // local day. Empty dates (NULL) do not count.
 func (g *gen) latest(t *table, r *result) *statement {
 	p := g.params()
-	var cols, exprs []string
+	var cols, exprs, future []string
 	for _, c := range t.def.Columns {
 		if c.Type != sources.Date || !t.has(c.Name) {
 			continue
 		}
 		cols = append(cols, c.Name)
-		exprs = append(exprs, g.text(g.d.DayNumber("MAX("+g.col("t", c.Name)+")", t.cols[c.Name].class, p))+" AS latest_"+c.Name)
+		x := g.col("t", c.Name)
+		if g.plan.Today == 0 {
+			exprs = append(exprs, g.text(g.d.DayNumber("MAX("+x+")", t.cols[c.Name].class, p))+" AS latest_"+c.Name)
+			continue
+		}
+		// Dates after the run's today (before the next midnight: not in the future) are
+		// not the watermark; they are counted and the latest of them is the example.
+		now := g.d.Before(x, t.cols[c.Name].class, g.plan.Today+1, p)
+		exprs = append(exprs, g.text(g.d.DayNumber("MAX(CASE WHEN "+now+" THEN "+x+" END)", t.cols[c.Name].class, p))+" AS latest_"+c.Name)
+		exprs = append(exprs, g.text(g.d.DayNumber("MAX(CASE WHEN NOT ("+now+") THEN "+x+" END)", t.cols[c.Name].class, p))+" AS future_"+c.Name)
+		future = append(future, "NOT ("+now+")")
+	}
+	if len(future) > 0 {
+		exprs = append(exprs, g.text("SUM(CASE WHEN "+strings.Join(future, " OR ")+" THEN 1 ELSE 0 END)")+" AS future_rows")
 	}
 	q := selectList(exprs...) + "\nFROM " + t.from + " AS t"
-	return g.stmt(p, t.def.Name, "the latest "+strings.Join(cols, ", ")+" (the watermark)", q, len(cols), func(v []sql.NullString) error {
-		for _, d := range v {
+	table := t.def.Name
+	return g.stmt(p, table, "the latest "+strings.Join(cols, ", ")+" (the watermark)", q, len(exprs), func(v []sql.NullString) error {
+		day := func(d sql.NullString) (period.Date, bool, error) {
 			if !d.Valid {
-				continue // no rows, or no date in the column
+				return 0, false, nil // no rows, or no date in the column
 			}
 			n, err := parseCount(d)
 			if err != nil {
-				return fmt.Errorf("%w: day number %q", ErrResult, d.String)
+				return 0, false, fmt.Errorf("%w: day number %q", ErrResult, d.String)
 			}
-			r.latest = max(r.latest, period.Date(n))
+			return period.Date(n), true, nil
+		}
+		step := 1
+		if len(future) > 0 {
+			step = 2
+		}
+		var f futureRows
+		for i := 0; i < len(cols)*step; i += step {
+			d, ok, err := day(v[i])
+			if err != nil {
+				return err
+			}
+			if ok {
+				r.latest = max(r.latest, d)
+			}
+			if step == 1 {
+				continue
+			}
+			d, ok, err = day(v[i+1])
+			if err != nil {
+				return err
+			}
+			if ok && (f.table == "" || d > f.day) {
+				f.day, f.table = d, table
+			}
+		}
+		if len(future) > 0 && v[len(v)-1].Valid {
+			n, err := parseCount(v[len(v)-1])
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				f.count = n
+				r.future.add(f)
+			}
 		}
 		return nil
 	})
+}
+
+// futureRows counts the rows dated after the plan's today; the example is the latest
+// such date and its table (the least table name among equal dates).
+type futureRows struct {
+	count int64
+	day   period.Date
+	table string
+}
+
+func (f *futureRows) add(o futureRows) {
+	if o.count == 0 {
+		return
+	}
+	if f.count == 0 || o.day > f.day || (o.day == f.day && o.table < f.table) {
+		f.day, f.table = o.day, o.table
+	}
+	f.count += o.count
 }
 
 // measures returns the statements that compute t's measures into r.

@@ -156,7 +156,7 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (*kpi.Data, error) {
 	}
 	aggs[0].SetAvailable(decode.Availability(tables))
 	data := aggs[0].Data()
-	data.Warnings = warnings
+	data.Warnings = append(data.Warnings, warnings...)
 	return data, nil
 }
 
