@@ -56,10 +56,14 @@ a shared ledger ([state] driver = "postgres"): each period is claimed by one of 
 				slog.String("state", stateName(cfg)), slog.String("lock", cfg.Cluster.Lock), slog.Int("pid", os.Getpid()))
 			var ve *config.ValidationError
 			if errors.As(cfg.CheckData(), &ve) {
+				var problems []string
 				for _, p := range ve.Problems {
 					log.Warn("data source not available: its runs fail, and are retried, until it is",
 						slog.String("key", p.Key), slog.String("error", p.Message))
+					problems = append(problems, p.Key+": "+p.Message)
 				}
+				// The operators hear of it now, not at the next firing.
+				svc.NotifyUnavailableSource(ctx, problems)
 			}
 			return (&jobs.Daemon{Service: svc}).Run(ctx)
 		}
