@@ -151,6 +151,7 @@ func printTable(w io.Writer, rep *kpi.Report, labels *reports.Labels) error {
 	if err := writeAligned(w, rows); err != nil {
 		return err
 	}
+	notes = append(notes, labels.BeforeDataNotes(rep, f, true, true)...)
 	if len(notes) > 0 {
 		fmt.Fprintf(w, "\n%s:\n  %s\n", f.NA(), strings.Join(notes, "\n  "))
 	}

@@ -106,6 +106,8 @@ func Compose(rep *kpi.Report, tmpl *reports.Template, subject, templateDir strin
 			d.Notes = append(d.Notes, k.Def.Name(rep.Lang)+": "+labels.Reason(rep.Lang, k.Value.Reason))
 		}
 	}
+	// The mail shows changes against the previous period, not year-ago values.
+	d.Notes = append(d.Notes, labels.BeforeDataNotes(rep, f, true, false)...)
 	m := &Mail{Subject: oneLine(sb.String())}
 	if rep.Incomplete() {
 		m.Subject += " (" + labels.ToDate(rep, f) + ")"

@@ -48,6 +48,12 @@ func Compute(plan *Plan, data *Data, opt Options, loc *time.Location) (*Report, 
 		first := p.Add(before - (TrendLength - 1))
 		rep.DataStart = &first
 	}
+	// The previous and year-ago periods before the data starts are n/a like such
+	// trend periods, unless the report's own period has no data either.
+	prevBefore, yearAgoBefore := false, false
+	if !c.isBeforeData(p) {
+		prevBefore, yearAgoBefore = c.isBeforeData(p.Prev()), c.isBeforeData(p.YearAgo())
+	}
 	for _, def := range Defs {
 		r := Result{
 			Def:      def,
@@ -55,6 +61,12 @@ func Compute(plan *Plan, data *Data, opt Options, loc *time.Location) (*Report, 
 			Previous: values[p.Prev()][def.ID],
 			YearAgo:  values[p.YearAgo()][def.ID],
 			Target:   opt.Targets[def.ID],
+		}
+		if prevBefore {
+			r.Previous = NA(BeforeData)
+		}
+		if yearAgoBefore {
+			r.YearAgo = NA(BeforeData)
 		}
 		r.Change, r.ChangeRel = change(r.Value, r.Previous)
 		r.Status = status(def, r.Value, r.Target)
@@ -79,14 +91,24 @@ func Compute(plan *Plan, data *Data, opt Options, loc *time.Location) (*Report, 
 // data either (an empty report says so itself).
 func (c *computer) beforeData(p period.Period) int {
 	for k := 0; k < TrendLength; k++ {
-		end := p.Add(k - (TrendLength - 1)).Range().End
-		for w, m := range c.data.Windows {
-			if w.End <= end && hasData(m) {
-				return k
-			}
+		if !c.isBeforeData(p.Add(k - (TrendLength - 1))) {
+			return k
 		}
 	}
 	return 0
+}
+
+// isBeforeData reports whether e comes before the data starts: no window of the plan
+// that ends with or before e (e itself, the trailing twelve months up to it, ...) has
+// any data. It is the test beforeData applies to each trend period.
+func (c *computer) isBeforeData(e period.Period) bool {
+	end := e.Range().End
+	for w, m := range c.data.Windows {
+		if w.End <= end && hasData(m) {
+			return false
+		}
+	}
+	return true
 }
 
 // hasData reports whether m counts any row of any table.
@@ -225,6 +247,9 @@ func change(v, prev Value) (abs, rel Value) {
 		return NA(v.Reason), NA(v.Reason)
 	}
 	if !prev.OK() {
+		if prev.Reason == BeforeData {
+			return NA(BeforeData), NA(BeforeData)
+		}
 		return NA(NoPrevious), NA(NoPrevious)
 	}
 	d := new(big.Rat).Sub(v.V, prev.V)

@@ -54,7 +54,8 @@ const (
 	// the start of the trailing twelve months.
 	NoTTMStartCustomers Reason = "no_customers_at_ttm_start"
 	NoPrevious          Reason = "no_previous_value"
-	// BeforeData: a trend period before the data starts (see Compute).
+	// BeforeData: a trend, previous or year-ago period before the data starts (see
+	// Compute); also the change against such a previous period.
 	BeforeData Reason = "before_data_starts"
 )
 

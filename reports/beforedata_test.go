@@ -107,3 +107,32 @@ kpis = ["revenue", "bookings"]
 		})
 	}
 }
+
+// TestYearAgoBeforeDataIsNA: a year-ago period before the data starts is n/a with the
+// reason "before the data starts" in the workbook (empty cell, note) and the PDF's
+// notes, not €0.00 (tryout F23).
+func TestYearAgoBeforeDataIsNA(t *testing.T) {
+	want := map[string]string{
+		"en": "Year ago (October 2025): n/a, before the data starts",
+		"nl": "Jaar eerder (oktober 2025): n.v.t., vóór het begin van de gegevens",
+	}
+	for _, lang := range locale.Languages {
+		t.Run(lang, func(t *testing.T) {
+			rep := lateStartReport(t, lang)
+			f := openXLSX(t, renderXLSX(t, rep))
+			sheet := sheetNames[lang][0]
+			for id, n := range summaryRows(t, f, sheet) {
+				if v, _ := f.GetCellValue(sheet, "F"+itoa(n)); v != "" {
+					t.Errorf("Summary year ago of %s = %q, want an empty cell", id, v)
+				}
+				if note, _ := f.GetCellValue(sheet, "I"+itoa(n)); !strings.Contains(note, want[lang]) {
+					t.Errorf("Summary note of %s = %q, want %q", id, note, want[lang])
+				}
+			}
+			text := pdfText(t, renderPDF(t, rep, nil, ""))
+			if !strings.Contains(text, strings.Join(strings.Fields(want[lang]), " ")) {
+				t.Errorf("the PDF does not say %q:\n%s", want[lang], text)
+			}
+		})
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kpireport/kpireport/kpi"
 	"github.com/kpireport/kpireport/locale"
+	"github.com/kpireport/kpireport/period"
 	"github.com/kpireport/kpireport/templates"
 )
 
@@ -179,6 +180,29 @@ func (l *Labels) Reason(lang string, r kpi.Reason) string {
 		return string(r)
 	}
 	return l.Text(lang, "reason_"+string(r))
+}
+
+// BeforeDataNotes says which of the previous period (with previous) and the year-ago
+// period (with yearAgo) of rep come before the data starts, as every KPI's value there
+// is n/a for that reason: "Year ago (November 2025): before the data starts".
+func (l *Labels) BeforeDataNotes(rep *kpi.Report, f locale.Format, previous, yearAgo bool) []string {
+	if len(rep.KPIs) == 0 {
+		return nil
+	}
+	k := rep.KPIs[0] // Compute marks every KPI alike
+	var notes []string
+	add := func(v kpi.Value, key string, p period.Period) {
+		if v.Reason == kpi.BeforeData {
+			notes = append(notes, l.Text(rep.Lang, key, "period", f.Period(p))+": "+l.Reason(rep.Lang, kpi.BeforeData))
+		}
+	}
+	if previous {
+		add(k.Previous, "note_previous", rep.Period.Prev())
+	}
+	if yearAgo {
+		add(k.YearAgo, "note_year_ago", rep.Period.YearAgo())
+	}
+	return notes
 }
 
 // decodeLabels reads a labels.toml: a table per language of label keys. complete
