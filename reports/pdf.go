@@ -180,10 +180,10 @@ func newPDFDoc(rep *kpi.Report, t *Template, logo *logoImage, fonts *fontSet, pa
 	d.pdf = pdf
 	pdf.SetCompression(pdfCompress)
 	pdf.SetCatalogSort(true)
-	if !rep.GeneratedAt.IsZero() {
-		pdf.SetCreationDate(rep.GeneratedAt.UTC())
-		pdf.SetModificationDate(rep.GeneratedAt.UTC())
-	}
+	// The dates of the document come from the data, not the clock, so the same data
+	// renders to the same bytes whenever it is rendered.
+	pdf.SetCreationDate(dataEnd(rep).UTC())
+	pdf.SetModificationDate(dataEnd(rep).UTC())
 	pdf.SetTitle(pdfMeta(rep.Company+" · "+d.title+" · "+d.data.Period), true)
 	pdf.SetAuthor(pdfMeta(rep.Company), true)
 	pdf.SetSubject(pdfMeta(d.title), true)
@@ -499,7 +499,7 @@ func (d *pdfDoc) runningHeader() {
 	pdf.Line(marginX, 14.5, marginX+contentW, 14.5)
 }
 
-// footer draws "page N of M" and the generation time.
+// footer draws "page N of M" and, for a "to date" report, that marker.
 func (d *pdfDoc) footer() {
 	pdf := d.pdf
 	y := pageH - 10
@@ -508,7 +508,8 @@ func (d *pdfDoc) footer() {
 	pdf.Line(marginX, y-4.5, marginX+contentW, y-4.5)
 	d.font("", 7.5)
 	d.textColor(mutedColor)
-	d.text(marginX, y, d.t.label(d.lang, "generated", "time", d.data.Generated))
+	// No generation time: it would make every render's bytes differ (the ledger
+	// records when a run happened).
 	if d.rep.Incomplete() {
 		// Every page says that the period had not ended.
 		d.font("B", 7.5)

@@ -176,3 +176,19 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	c.n += int64(n)
 	return n, err
 }
+
+// dataEnd is the instant the report's data reaches, the date of the files it renders:
+// the end of the period (for a "to date" report, the end of its last day), or the end
+// of the watermark's day when the data-quality gate found the data to end before that.
+// It depends only on the data, so rendering the same data twice gives the same bytes.
+func dataEnd(rep *kpi.Report) time.Time {
+	end := rep.End
+	if rep.Incomplete() {
+		y, m, d := rep.AsOf.In(rep.Start.Location()).Date()
+		end = time.Date(y, m, d+1, 0, 0, 0, 0, rep.Start.Location())
+	}
+	if q := rep.Quality; q != nil && q.HasData && q.Reaches.After(rep.Start) && q.Reaches.Before(end) {
+		end = q.Reaches
+	}
+	return end
+}

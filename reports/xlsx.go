@@ -409,12 +409,13 @@ func (b *workbook) summary() error {
 			return err
 		}
 	}
-	generated := b.label("generated", "time", b.loc.DateTime(b.rep.GeneratedAt.In(b.location())))
 	rangeText := b.label("period_range", "start", b.loc.Date(b.rep.Start), "end", b.loc.Date(lastDay(b.rep)))
 	if b.rep.Incomplete() {
 		rangeText = toDateText(b.t, b.rep, b.loc)
 	}
-	if err := b.titleRows(sw, rangeText+" · "+generated); err != nil {
+	// No generation time: it would make every render's bytes differ (the ledger
+	// records when a run happened).
+	if err := b.titleRows(sw, rangeText); err != nil {
 		return err
 	}
 	if q := b.rep.Quality; q != nil {
@@ -1092,10 +1093,8 @@ func (b *workbook) properties() error {
 	if err != nil {
 		return err
 	}
-	stamp := b.rep.GeneratedAt.UTC().Format(time.RFC3339)
-	if b.rep.GeneratedAt.IsZero() {
-		stamp = ""
-	}
+	// From the data, not the clock: the same data gives the same bytes.
+	stamp := dataEnd(b.rep).UTC().Format(time.RFC3339)
 	b.f.SetActiveSheet(0)
 	return b.f.SetDocProps(&excelize.DocProperties{
 		Title:    cleanText(b.rep.Company + " · " + title + " · " + b.loc.Period(b.rep.Period)),
