@@ -41,18 +41,19 @@ var labelKeys = map[string][]string{
 	"unit_days": nil, "unit_count": nil, "better_higher": nil, "better_lower": nil,
 
 	"total": nil, "no_rep": nil, "no_region": nil, "no_rows": nil,
-	"generated":        {"time"},
-	"page_n_of_m":      {"n", "m"},
-	"period_range":     {"start", "end"},
-	"to_date":          {"start", "end"},
-	"vs_previous":      {"value"},
-	"target":           {"value"},
-	"sales_count_note": {"count"},
-	"note_value":       nil,
-	"note_previous":    {"period"},
-	"note_year_ago":    {"period"},
-	"notes_empty":      nil,
-	"chart_no_data":    nil,
+	"generated":            {"time"},
+	"page_n_of_m":          {"n", "m"},
+	"period_range":         {"start", "end"},
+	"to_date":              {"start", "end"},
+	"vs_previous":          {"value"},
+	"target":               {"value"},
+	"sales_count_note":     {"count"},
+	"sales_count_note_one": {"count"},
+	"note_value":           nil,
+	"note_previous":        {"period"},
+	"note_year_ago":        {"period"},
+	"notes_empty":          nil,
+	"chart_no_data":        nil,
 
 	"mail_intro":        {"period", "value"},
 	"mail_intro_change": {"period", "value", "change", "previous"},
@@ -312,6 +313,16 @@ type naNote struct {
 	whens      []string // "This period", "Previous period (September 2026)", ...
 	reason     kpi.Reason
 	reasonText string // the reason in the report's language
+}
+
+// salesCountNote is the number of sales beside gross sales: "1 sale", "103 sales",
+// "1 verkoop", "103 verkopen".
+func (t *Template) salesCountNote(lang string, f locale.Format, n int64) string {
+	key := "sales_count_note"
+	if n == 1 {
+		key = "sales_count_note_one"
+	}
+	return t.label(lang, key, "count", f.Int(n))
 }
 
 // naNotes returns why r is n/a in the report's period, the previous period and the

@@ -158,7 +158,7 @@ func (d *pdfDoc) card(x, y float64, r kpi.Result) {
 	case r.Target != nil:
 		note = d.t.label(d.lang, "target", "value", d.loc.Rat(r.Target, r.Def.Unit))
 	case r.Def.ID == kpi.IDSales:
-		note = d.t.label(d.lang, "sales_count_note", "count", d.loc.Int(d.rep.Current.SalesCount))
+		note = d.t.salesCountNote(d.lang, d.loc, d.rep.Current.SalesCount)
 	case !r.Change.OK():
 		note = d.t.labels.Reason(d.lang, r.Change.Reason)
 	}

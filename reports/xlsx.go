@@ -522,7 +522,7 @@ func (b *workbook) summaryNote(r kpi.Result) string {
 		parts = append(parts, n.text(b.lang, b.loc))
 	}
 	if r.Def.ID == kpi.IDSales {
-		parts = append(parts, b.label("sales_count_note", "count", b.loc.Int(b.rep.Current.SalesCount)))
+		parts = append(parts, b.t.salesCountNote(b.lang, b.loc, b.rep.Current.SalesCount))
 	}
 	return strings.Join(parts, "; ")
 }
