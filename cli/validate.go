@@ -39,7 +39,7 @@ well, 1 with each problem on its own line otherwise. For each job it then prints
 			if err != nil {
 				return err
 			}
-			tmplErr := errors.Join(checkTemplates(cfg), email.Check(cfg.Report.TemplateDir))
+			tmplErr := errors.Join(checkTemplates(cfg), email.Check(cfg.Report.TemplateDir), checkDirs(cfg))
 			runner := &jobs.Runner{Config: cfg, Logger: e.logger(), AllTables: true}
 			// Every row is parsed and checked whatever the plan; the plan only decides
 			// which windows are summed.
@@ -113,4 +113,14 @@ func checkTemplates(cfg *config.Config) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkDirs checks that the folders a run writes to can be created and written:
+// report.output_dir, and delivery.outbox_dir unless mail goes by SMTP.
+func checkDirs(cfg *config.Config) error {
+	err := jobs.CheckDir("report.output_dir", cfg.Report.OutputDir)
+	if cfg.Delivery.Mode != "smtp" {
+		err = errors.Join(err, jobs.CheckDir("delivery.outbox_dir", cfg.Delivery.OutboxDir))
+	}
+	return err
 }

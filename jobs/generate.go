@@ -49,8 +49,12 @@ func (r *Runner) RenderReport(ctx context.Context, job *config.Job, rep *kpi.Rep
 // r.Render (default: reports.Generate). A panic of the renderer is its error.
 func (r *Runner) render(ctx context.Context, job *config.Job, rep *kpi.Report, dir string) (_ []reports.File, err error) {
 	defer recoverTo(ctx, r.logger(), &err, "")
+	key := "--out"
 	if dir == "" {
-		dir = r.Config.Report.OutputDir
+		dir, key = r.Config.Report.OutputDir, "report.output_dir"
+	}
+	if err := makeDir(key, dir); err != nil {
+		return nil, err
 	}
 	render := r.Render
 	if render == nil {

@@ -282,6 +282,11 @@ func (s *Service) Run(ctx context.Context, job *config.Job, p period.Period, opt
 		}
 		log.LogAttrs(ctx, slog.LevelWarn, "sending a held report: --force", slog.String("reasons", q.Reasons("en")))
 	}
+	if c := s.Runner.Config; c.Delivery.Mode != "smtp" {
+		if err := makeDir("delivery.outbox_dir", c.Delivery.OutboxDir); err != nil {
+			return res, err
+		}
+	}
 	msg, err := s.message(job, rep, res.Files)
 	if err != nil {
 		return res, err
