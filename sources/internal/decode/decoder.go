@@ -158,6 +158,8 @@ func (d *Decoder) Decode(line int64, fields [][]byte) error {
 				want := "YYYY-MM-DD, optionally with a time and offset"
 				if l := d.days.Layout(); l != "" {
 					want = strconv.Quote(l) + " (source.date_format) or " + want
+				} else if hint := dateFormatHint(b); hint != "" {
+					want += "; " + hint
 				}
 				return d.rowError(line, c, b, &valueError{quote(b) + " is not a date or timestamp (want " + want + ")", err})
 			}
@@ -310,4 +312,35 @@ func quote(b []byte) string {
 		return strconv.Quote(string(b[:37]) + "...")
 	}
 	return strconv.Quote(string(b))
+}
+
+// dateFormatHint returns the source.date_format to set for a date written as
+// D-M-YYYY or M-D-YYYY (with "-", "/" or "."), such as "2-6-2025": day-first
+// unless the second number cannot be a month. It returns "" for anything else.
+func dateFormatHint(b []byte) string {
+	s := string(bytes.TrimSpace(b))
+	if len(s) < 8 {
+		return ""
+	}
+	sep := s[len(s)-5]
+	if sep != '-' && sep != '/' && sep != '.' {
+		return ""
+	}
+	parts := strings.Split(s, string(sep))
+	if len(parts) != 3 || len(parts[2]) != 4 || len(parts[0]) > 2 || len(parts[1]) > 2 {
+		return ""
+	}
+	var n [3]int
+	for i, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 {
+			return ""
+		}
+		n[i] = v
+	}
+	day, month := "2", "1"
+	if n[1] > 12 && n[0] <= 12 {
+		return fmt.Sprintf("for a month-first date set source.date_format = %q", month+string(sep)+day+string(sep)+"2006")
+	}
+	return fmt.Sprintf("for a day-first date set source.date_format = %q", day+string(sep)+month+string(sep)+"2006")
 }
