@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kpireport/kpireport/config"
+	"github.com/kpireport/kpireport/delivery"
 	"github.com/kpireport/kpireport/jobs"
 	"github.com/kpireport/kpireport/ledger"
 )
@@ -24,7 +25,12 @@ those runs wrote: run, file name, size and the first 12 hex digits of its SHA-25
 ledger keeps the whole path and hash); then the deliveries of those jobs and periods:
 recipient, status, attempts, sent time, the short SHA-256 of each attachment that
 recipient got (in the order attached; the same as the FILE table's when it got the
-files that run rendered) and the last error.`,
+files that run rendered) and the last error.
+A run still "running" in the ledger whose process is gone (no live claim on its
+period) shows as "interrupted?". Deliveries the delivery journal holds (a mail the
+server accepted while the ledger could not record it) are written into the ledger
+first; if it cannot take them yet, they show as "sent (journal, not yet in the
+ledger)".`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		jobName := fs.String("job", "", "only this job")
@@ -45,6 +51,20 @@ files that run rendered) and the last error.`,
 				return err
 			}
 			defer l.Close()
+			// Deliveries journaled after a 250 that the ledger could not record
+			// (delivery.Journal): written into the ledger now if it can take
+			// them, else shown from the journal.
+			journal := delivery.NewJournal(jobs.JournalPath(cfg))
+			_, _, _ = journal.Replay(ctx, l) // what it cannot write stays in the journal
+			journaled := map[int64]bool{}
+			if es, err := journal.Entries(); err == nil {
+				for _, je := range es {
+					if je.Status == ledger.DeliverySent {
+						journaled[je.Delivery] = true
+					}
+				}
+			}
+			now := time.Now()
 			runs, err := l.Runs(ctx, *jobName, *limit)
 			if err != nil {
 				return err
@@ -70,7 +90,7 @@ files that run rendered) and the last error.`,
 					dur = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
 				}
 				rows = append(rows, []string{fmt.Sprint(r.ID), r.Job, r.Period, string(r.Trigger),
-					fmt.Sprint(r.Attempt), runStatus(r), stamp(r.StartedAt), dur, oneLine(r.Error)})
+					fmt.Sprint(r.Attempt), runStatus(ctx, l, r, now), stamp(r.StartedAt), dur, oneLine(r.Error)})
 				for _, a := range r.Artifacts {
 					files = append(files, []string{fmt.Sprint(r.ID), filepath.Base(a.Path), byteSize(a.Bytes), shortHash(a.SHA256)})
 				}
@@ -92,8 +112,12 @@ files that run rendered) and the last error.`,
 					ds = append(ds, toDate...)
 				}
 				for _, d := range ds {
+					status := string(d.Status)
+					if journaled[d.ID] && d.Status != ledger.DeliverySent {
+						status = "sent (journal, not yet in the ledger)"
+					}
 					deliveries = append(deliveries, []string{d.Job, d.Period, d.Kind, d.Recipient,
-						string(d.Status), fmt.Sprint(d.Attempts), stamp(d.SentAt), sentHashes(d.Files), oneLine(d.LastError)})
+						status, fmt.Sprint(d.Attempts), stamp(d.SentAt), sentHashes(d.Files), oneLine(d.LastError)})
 				}
 			}
 			// The runs, then their files and the deliveries when there are any, a blank
@@ -182,9 +206,13 @@ func sentHashes(files []ledger.SentFile) string {
 func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
 
 // runStatus is a run's status with what it covered: "succeeded, to date" for a
-// run of a period that had not ended, ", forced" for a held report sent anyway.
-func runStatus(r ledger.Run) string {
+// run of a period that had not ended, ", forced" for a held report sent anyway;
+// "interrupted?" for a running run whose process is gone (jobs.RunInterrupted).
+func runStatus(ctx context.Context, l *ledger.Ledger, r ledger.Run, now time.Time) string {
 	s := string(r.Status)
+	if jobs.RunInterrupted(ctx, l, r, now) {
+		s = "interrupted?"
+	}
 	if r.Incomplete {
 		s += ", to date"
 	}

@@ -1,7 +1,11 @@
 package jobs
 
 import (
+	"context"
+	"time"
+
 	"errors"
+	"github.com/kpireport/kpireport/ledger"
 	"os"
 	"strconv"
 	"strings"
@@ -22,4 +26,20 @@ func deadLocalNode(node string) bool {
 		return false
 	}
 	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
+// RunInterrupted says whether r, a run the ledger has as running, looks
+// interrupted: no replica holds its period's claim, the claim has expired, or
+// the process of this machine that held it no longer runs. history shows such
+// a run as "interrupted?" (the next run of the period, or the daemon's resume,
+// closes it).
+func RunInterrupted(ctx context.Context, l *ledger.Ledger, r ledger.Run, now time.Time) bool {
+	if r.Status != ledger.RunRunning {
+		return false
+	}
+	c, ok, err := l.ClaimOf(ctx, r.Job, r.Period)
+	if err != nil {
+		return false // unknown: leave it as the ledger says
+	}
+	return !ok || !c.ExpiresAt.After(now) || deadLocalNode(c.Node)
 }
