@@ -186,20 +186,36 @@ func changeNumFmt(f locale.Format, u kpi.Unit) string {
 		one = big.NewRat(1, 100) // 1 pp
 	}
 	n, zero := f.Number(big.NewRat(1, 1), d), f.Number(new(big.Rat), d)
-	return formatCode(pattern,
+	return signOnlyShown(formatCode(pattern,
 		[2]string{f.Change(kpi.Exact(one), u), n},
 		[2]string{f.Change(kpi.Exact(new(big.Rat).Neg(one)), u), n},
-		[2]string{f.Change(kpi.Exact(new(big.Rat)), u), zero})
+		[2]string{f.Change(kpi.Exact(new(big.Rat)), u), zero}), d)
+}
+
+// signOnlyShown puts conditions on the positive and negative sections of a change's
+// format code (pos;neg;zero), so that a change that rounds to zero at the d digits
+// shown takes the zero section: "0.0 pp", not "+0.0 pp" (as locale.Change prints it).
+func signOnlyShown(code string, d int) string {
+	half := "0." + strings.Repeat("0", d) + "5"
+	if d == 0 {
+		half = "0.5"
+	}
+	sections := strings.SplitN(code, ";", 3)
+	if len(sections) != 3 {
+		return code
+	}
+	return "[>=" + half + "]" + sections[0] + ";[<=-" + half + "]" + sections[1] + ";" + sections[2]
 }
 
 // changePctNumFmt returns the Excel number format of a relative change: "+4.6%".
 func changePctNumFmt(f locale.Format) string {
 	half := big.NewRat(1, 2)
 	n, zero := f.Number(big.NewRat(50, 1), 1), f.Number(new(big.Rat), 1)
-	return formatCode("#,##0.0",
+	// The value is a fraction shown in percent with 1 digit: 0.0005 shows as 0.1%.
+	return signOnlyShown(formatCode("#,##0.0",
 		[2]string{signedPercent(f, half), n},
 		[2]string{signedPercent(f, new(big.Rat).Neg(half)), n},
-		[2]string{signedPercent(f, new(big.Rat)), zero})
+		[2]string{signedPercent(f, new(big.Rat)), zero}), 3)
 }
 
 // cleanText removes control characters (which XML cannot hold) from data text.
