@@ -328,6 +328,8 @@ func TestBadRows(t *testing.T) {
 			`orders.csv line 3: 8 fields, the header has 9`, sources.ErrFieldCount},
 		{"missing required column", "orders.csv", "order_id,customer_id,order_date,cost\nO1,C1,2026-10-01,1\n",
 			`orders.csv: sources: missing column "amount" (columns found: "order_id", "customer_id", "order_date", "cost")`, sources.ErrMissingColumn},
+		{"every missing column is named (tryout F27)", "orders.csv", "Ordernummer,Klantnummer,Orderdatum,Bedrag,cost\nO1,C1,2026-10-01,1,1\n",
+			`orders.csv: sources: missing columns "order_id", "customer_id", "order_date", "amount" (columns found: "Ordernummer", "Klantnummer", "Orderdatum", "Bedrag", "cost")`, sources.ErrMissingColumn},
 		{"duplicate column", "orders.csv", "order_id,customer_id,order_date,amount,amount\nO1,C1,2026-10-01,1,2\n",
 			`orders.csv: sources: duplicate column "amount" (fields 4 and 5)`, sources.ErrDuplicateColumn},
 		{"header names match in any case, trimmed; a missing one lists those found", "leads.csv", " Lead_ID ,Created_Date\nL1,2026-01-01\n\nL1,2026-01-02\n",

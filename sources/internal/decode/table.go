@@ -38,8 +38,8 @@ type cond struct {
 
 // Bind finds the columns of def among names, the column names of a source (trimmed
 // here; matched in any case). where names the table in errors. A required column that
-// is missing is an error wrapping sources.ErrMissingColumn that lists the columns
-// found.
+// is missing is a *MissingColumnsError (wrapping sources.ErrMissingColumn) that names
+// every missing one and the columns found.
 func Bind(def *sources.TableDef, where string, names []string) (*Table, error) {
 	t := &Table{
 		Def:    def,
@@ -57,6 +57,7 @@ func Bind(def *sources.TableDef, where string, names []string) (*Table, error) {
 	for i, n := range names {
 		t.Names[i] = strings.TrimSpace(n)
 	}
+	var missing []string
 	for i := range def.Columns {
 		c := &def.Columns[i]
 		t.pos[i] = -1
@@ -70,7 +71,7 @@ func Bind(def *sources.TableDef, where string, names []string) (*Table, error) {
 			t.pos[i] = f
 		}
 		if t.pos[i] < 0 && c.Need == sources.Required {
-			return nil, fmt.Errorf("%w %q (columns found: %s)", sources.ErrMissingColumn, c.Name, found(t.Names))
+			missing = append(missing, c.Name)
 		}
 		if c.Unique {
 			t.idCol = i
@@ -81,6 +82,9 @@ func Bind(def *sources.TableDef, where string, names []string) (*Table, error) {
 		if c.Default != "" {
 			t.deflt[i] = []byte(c.Default)
 		}
+	}
+	if len(missing) > 0 {
+		return nil, &MissingColumnsError{Missing: missing, Found: t.Names}
 	}
 	for i := range def.Columns {
 		w := def.Columns[i].RequiredWhen
@@ -96,6 +100,26 @@ func Bind(def *sources.TableDef, where string, names []string) (*Table, error) {
 	}
 	return t, nil
 }
+
+// MissingColumnsError names every required column a table lacks, and the columns it
+// has. It wraps sources.ErrMissingColumn.
+type MissingColumnsError struct {
+	Missing []string // the required columns not found, in the table's order
+	Found   []string // the column names of the source
+}
+
+func (e *MissingColumnsError) Error() string {
+	if len(e.Missing) == 1 {
+		return fmt.Sprintf("%v %q (columns found: %s)", sources.ErrMissingColumn, e.Missing[0], found(e.Found))
+	}
+	q := make([]string, len(e.Missing))
+	for i, n := range e.Missing {
+		q[i] = strconv.Quote(n)
+	}
+	return fmt.Sprintf("%vs %s (columns found: %s)", sources.ErrMissingColumn, strings.Join(q, ", "), found(e.Found))
+}
+
+func (e *MissingColumnsError) Unwrap() error { return sources.ErrMissingColumn }
 
 // found lists column names for an error, quoted, at most 40 of them.
 func found(names []string) string {
