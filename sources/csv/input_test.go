@@ -287,3 +287,27 @@ func TestManyBadRows(t *testing.T) {
 		t.Errorf("lines (-want +got):\n%s", diff)
 	}
 }
+
+// A byte that is no character of the configured encoding is an error naming the
+// file, line and column, never text silently replaced by U+FFFD: the five bytes
+// Windows-1252 leaves undefined, and the C1 controls of ISO-8859-1, which mean the
+// file is Windows-1252 (what Excel writes).
+func TestEncodingUndefinedBytes(t *testing.T) {
+	for _, tt := range []struct {
+		name, enc, region, want string
+	}{
+		{"undefined in windows-1252", "windows-1252", "Oo\x81st",
+			"orders.csv line 2 column region: \"Oo\ufffdst\" has byte 0x81 at character 3, which is no character of windows-1252: the file is in another encoding: check source.encoding"},
+		{"C1 control in iso-8859-1", "iso-8859-1", "Zuid \x96 Oost",
+			`orders.csv line 2 column region: "Zuid \u0096 Oost" has byte 0x96 at character 6, which is no character of iso-8859-1: it is a control character in ISO-8859-1; files from Excel are Windows-1252: set source.encoding = "windows-1252"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyDir(t, "../testdata/valid")
+			writeFile(t, filepath.Join(dir, "orders.csv"), ordersHeader+"O1,C1,2026-10-01,100,1,,,Jones,"+tt.region+"\n")
+			_, err := load(t, dir, func(o *sources.Options) { o.Encoding = tt.enc }, nil)
+			if err == nil || err.Error() != tt.want || !errors.Is(err, sources.ErrEncoding) {
+				t.Errorf("err = %v\nwant %s", err, tt.want)
+			}
+		})
+	}
+}

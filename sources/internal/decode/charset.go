@@ -5,6 +5,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/kpireport/kpireport/sources"
 )
 
 // Charset converts text of a single-byte encoding to UTF-8. Its bytes below 0x80 are
@@ -14,6 +16,7 @@ type Charset struct {
 	name string
 	utf8 [256][4]byte // UTF-8 of each byte
 	size [256]uint8
+	bad  [256]bool // bytes that are no character of the encoding
 }
 
 // CharsetOf returns the charset of the encoding name (one of sources.Encodings), or
@@ -34,6 +37,10 @@ func CharsetOf(name string) (*Charset, error) {
 	for b := range 256 {
 		r := m.DecodeByte(byte(b))
 		cs.size[b] = uint8(utf8.EncodeRune(cs.utf8[b][:], r))
+		// Windows-1252 leaves five bytes undefined (charmap gives U+FFFD); in
+		// ISO-8859-1 0x80–0x9F are C1 controls, which no export means as text: a file
+		// that has them is Windows-1252.
+		cs.bad[b] = r == utf8.RuneError || (r >= 0x80 && r <= 0x9F)
 	}
 	return cs, nil
 }
@@ -51,6 +58,29 @@ func (cs *Charset) Append(dst, src []byte) []byte {
 		dst = append(dst, cs.utf8[c][:cs.size[c]]...)
 	}
 	return dst
+}
+
+// invalid returns the byte offset and value of the first byte of src that is no
+// character of the encoding, and the number of characters before it; offset is -1
+// when every byte is one.
+func (cs *Charset) invalid(src []byte) (offset int, bad byte) {
+	for i, c := range src {
+		if cs.bad[c] {
+			return i, c
+		}
+	}
+	return -1, 0
+}
+
+// error returns the error of value b, which holds a byte at offset that is no
+// character of the encoding.
+func (cs *Charset) error(b []byte, offset int) error {
+	fix := "the file is in another encoding: check source.encoding"
+	if cs.name == "iso-8859-1" {
+		fix = `it is a control character in ISO-8859-1; files from Excel are Windows-1252: set source.encoding = "windows-1252"`
+	}
+	return &valueError{fmt.Sprintf("%s has byte 0x%02X at character %d, which is no character of %s: %s",
+		quote(cs.Append(nil, b)), b[offset], offset+1, cs.name, fix), sources.ErrEncoding}
 }
 
 // ascii reports whether b has only ASCII bytes.

@@ -130,6 +130,9 @@ func (d *Decoder) Decode(line int64, fields [][]byte) error {
 			b = fields[p]
 		}
 		if d.cs != nil && !ascii(b) {
+			if off, _ := d.cs.invalid(b); off >= 0 {
+				return &sources.RowError{File: t.Where, Line: line, Column: c.Name, Value: string(d.cs.Append(nil, b)), Err: d.cs.error(b, off)}
+			}
 			d.conv[i] = d.cs.Append(d.conv[i][:0], b)
 			b = d.conv[i]
 		}
