@@ -288,6 +288,9 @@ func (s *Source) open(f file) (*decode.Table, *reader, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", f.name, err)
 	}
+	if cs := s.format.Charset; cs != nil && r.bom {
+		return nil, nil, &sources.RowError{File: f.name, Line: 1, Err: bomError(cs.Name())}
+	}
 	for i, n := range names {
 		switch {
 		case s.format.Charset != nil:
@@ -371,3 +374,13 @@ func (s *dupSink) record(line int64, fields [][]byte) error {
 	}
 	return nil
 }
+
+// bomError is the error of a file with the UTF-8 byte order mark that source.encoding
+// says is in the single-byte encoding enc.
+type bomError string
+
+func (e bomError) Error() string {
+	return fmt.Sprintf("the file starts with the UTF-8 byte order mark, so it is UTF-8 (Excel's \"CSV UTF-8\"), not %s: remove source.encoding = %q", string(e), string(e))
+}
+
+func (bomError) Unwrap() error { return sources.ErrEncoding }

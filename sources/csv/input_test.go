@@ -311,3 +311,16 @@ func TestEncodingUndefinedBytes(t *testing.T) {
 		})
 	}
 }
+
+// A file with the UTF-8 byte order mark read as a single-byte encoding (a "CSV UTF-8"
+// export while source.encoding still says windows-1252) is one clear error, not a
+// page of mojibake.
+func TestEncodingBOMNotSingleByte(t *testing.T) {
+	dir := copyDir(t, "../testdata/valid")
+	writeFile(t, filepath.Join(dir, "orders.csv"), "\xEF\xBB\xBF"+ordersHeader+"O1,C1,2026-10-01,€ 100,1,,,Jones,Fryslân\n")
+	_, err := load(t, dir, func(o *sources.Options) { o.Encoding = "windows-1252" }, nil)
+	want := `orders.csv line 1: the file starts with the UTF-8 byte order mark, so it is UTF-8 (Excel's "CSV UTF-8"), not windows-1252: remove source.encoding = "windows-1252"`
+	if err == nil || err.Error() != want || !errors.Is(err, sources.ErrEncoding) {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}

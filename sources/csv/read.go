@@ -45,6 +45,7 @@ type reader struct {
 	line    int64 // line of buf[off]
 	seq     int64 // of the next chunk
 	started bool  // the start of the file was checked for a byte order mark
+	bom     bool  // the file starts with the UTF-8 byte order mark
 }
 
 var errStopped = errors.New("csv: reader stopped")
@@ -109,7 +110,7 @@ func (r *reader) fill() error {
 	if !r.started && (r.n >= 3 || r.eof) {
 		r.started = true
 		if bytes.HasPrefix(r.buf[:r.n], []byte("\xEF\xBB\xBF")) { // UTF-8 byte order mark
-			r.off = 3
+			r.off, r.bom = 3, true
 		}
 	}
 	return err
