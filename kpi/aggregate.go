@@ -114,25 +114,28 @@ type Aggregator struct {
 	wonByCustomer  map[string]*DimMeasures // dimension-window won deals with a customer, for regions
 	latest         period.Date             // the watermark: the latest row date seen (Data.Latest)
 	today          period.Date             // plan.Today, or NoDate: dates after it are in the future
-	future         futureRows              // rows dated after today
+	future         FutureRows              // rows dated after today
 }
 
-// futureRows counts the rows dated after the plan's today, with the latest such date
-// and its table as the example (the same whichever order rows and Merge come in).
-type futureRows struct {
-	count int64
-	day   period.Date
-	table string
+// FutureRows counts the rows dated after the plan's today, with the latest such date
+// and its table as the example (the least table name among equal dates, so the same
+// whichever order rows and Merge come in). The aggregator and the SQL sources both
+// keep one.
+type FutureRows struct {
+	Count int64
+	Day   period.Date
+	Table string
 }
 
-func (f *futureRows) add(o futureRows) {
-	if o.count == 0 {
+// Add adds the rows of o.
+func (f *FutureRows) Add(o FutureRows) {
+	if o.Count == 0 {
 		return
 	}
-	if f.count == 0 || o.day > f.day || (o.day == f.day && o.table < f.table) {
-		f.day, f.table = o.day, o.table
+	if f.Count == 0 || o.Day > f.Day || (o.Day == f.Day && o.Table < f.Table) {
+		f.Day, f.Table = o.Day, o.Table
 	}
-	f.count += o.count
+	f.Count += o.Count
 }
 
 type custSpan struct{ acquired, churned period.Date }
@@ -217,7 +220,7 @@ func (a *Aggregator) See(d period.Date) period.Date {
 // seeFuture counts one row of table whose latest date in the future is f (NoDate: none).
 func (a *Aggregator) seeFuture(table string, f period.Date) {
 	if f != period.NoDate {
-		a.future.add(futureRows{count: 1, day: f, table: table})
+		a.future.Add(FutureRows{Count: 1, Day: f, Table: table})
 	}
 }
 
@@ -388,7 +391,7 @@ func (a *Aggregator) AddCall(c *Call) {
 // Merge adds everything b has seen to a. Both must have been made for the same plan.
 func (a *Aggregator) Merge(b *Aggregator) {
 	a.See(b.latest)
-	a.future.add(b.future)
+	a.future.Add(b.future)
 	for k := range a.acc {
 		a.acc[k].AddEvents(&b.acc[k])
 	}
@@ -444,8 +447,8 @@ func (d *DimMeasures) add(s *DimMeasures) {
 // Data computes the measures of every window of the plan.
 func (a *Aggregator) Data() *Data {
 	data := &Data{Windows: make(map[period.Range]*Measures, len(a.plan.Windows)), Has: a.has, Latest: a.latest}
-	if a.future.count > 0 {
-		data.Warnings = append(data.Warnings, FutureWarning(a.future.count, a.future.table, a.future.day))
+	if a.future.Count > 0 {
+		data.Warnings = append(data.Warnings, FutureWarning(a.future.Count, a.future.Table, a.future.Day))
 	}
 	want := make([]uint64, a.words)
 	for _, w := range a.plan.Windows {

@@ -142,8 +142,8 @@ func (s *Source) Load(ctx context.Context, plan *kpi.Plan) (_ *kpi.Data, err err
 		return nil, fmt.Errorf("end the read-only transaction: %w", err)
 	}
 	data := g.data(r, available(ts))
-	if r.future.count > 0 {
-		data.Warnings = append(data.Warnings, kpi.FutureWarning(r.future.count, r.future.table, r.future.day))
+	if r.future.Count > 0 {
+		data.Warnings = append(data.Warnings, kpi.FutureWarning(r.future.Count, r.future.Table, r.future.Day))
 	}
 	if r.orphans > 0 {
 		w := kpi.Warning{Code: kpi.WarnOrphanOrders, Count: r.orphans, Example: r.orphan, Where: "table " + ts["orders"].def.Name}

@@ -20,11 +20,11 @@ type result struct {
 	converted []posCount     // leads by (created, converted) position
 	reps      map[string]*kpi.DimMeasures
 	regions   map[string]*kpi.DimMeasures
-	bad       int64       // rows of the current table that break the data contract
-	latest    period.Date // the watermark (kpi.Data.Latest)
-	future    futureRows  // rows dated after the plan's today
-	orphans   int64       // orders whose customer_id is not in customers
-	orphan    string      // the least order_id of them
+	bad       int64          // rows of the current table that break the data contract
+	latest    period.Date    // the watermark (kpi.Data.Latest)
+	future    kpi.FutureRows // rows dated after the plan's today
+	orphans   int64          // orders whose customer_id is not in customers
+	orphan    string         // the least order_id of them
 }
 
 // posCount is the number of rows whose two dates have positions a and b; b is n+1 for
@@ -121,7 +121,7 @@ func (g *gen) latest(t *table, r *result) *statement {
 		if len(future) > 0 {
 			step = 2
 		}
-		var f futureRows
+		var f kpi.FutureRows
 		for i := 0; i < len(cols)*step; i += step {
 			d, ok, err := day(v[i])
 			if err != nil {
@@ -137,8 +137,8 @@ func (g *gen) latest(t *table, r *result) *statement {
 			if err != nil {
 				return err
 			}
-			if ok && (f.table == "" || d > f.day) {
-				f.day, f.table = d, table
+			if ok && (f.Table == "" || d > f.Day) {
+				f.Day, f.Table = d, table
 			}
 		}
 		if len(future) > 0 && v[len(v)-1].Valid {
@@ -147,30 +147,12 @@ func (g *gen) latest(t *table, r *result) *statement {
 				return err
 			}
 			if n > 0 {
-				f.count = n
-				r.future.add(f)
+				f.Count = n
+				r.future.Add(f)
 			}
 		}
 		return nil
 	})
-}
-
-// futureRows counts the rows dated after the plan's today; the example is the latest
-// such date and its table (the least table name among equal dates).
-type futureRows struct {
-	count int64
-	day   period.Date
-	table string
-}
-
-func (f *futureRows) add(o futureRows) {
-	if o.count == 0 {
-		return
-	}
-	if f.count == 0 || o.day > f.day || (o.day == f.day && o.table < f.table) {
-		f.day, f.table = o.day, o.table
-	}
-	f.count += o.count
 }
 
 // measures returns the statements that compute t's measures into r.
