@@ -33,8 +33,8 @@ recorded, notifies delivery.operators and is retried until the data is there. A 
 that is wrong in itself, or a ledger that cannot be opened, exits 1 at start.
 SIGINT/SIGTERM stop scheduling and let a run in flight finish (30 s), then cancel it.
 Logs one line per run on stderr (log.format text|json).
-Several replicas can run side by side with [cluster] lock = "postgres" or "redis" and
-a shared ledger ([state] driver = "postgres"): each period is claimed by one of them.`,
+Several replicas can run side by side on a shared ledger ([state] driver = "postgres"):
+each period is claimed in the ledger by one of them at a time.`,
 	flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		cfgPath := fs.String("config", "", "config file (TOML), required")
 		return func(ctx context.Context, e *env, args []string) error {
@@ -53,7 +53,7 @@ a shared ledger ([state] driver = "postgres"): each period is claimed by one of 
 			defer svc.Close()
 			log.Info("kpireport daemon starting", slog.String("config", cfg.Path),
 				slog.Int("jobs", len(cfg.Jobs)), slog.String("delivery", cfg.Delivery.Mode),
-				slog.String("state", stateName(cfg)), slog.String("lock", cfg.Cluster.Lock), slog.Int("pid", os.Getpid()))
+				slog.String("state", stateName(cfg)), slog.Int("pid", os.Getpid()))
 			var ve *config.ValidationError
 			if errors.As(cfg.CheckData(), &ve) {
 				var problems []string

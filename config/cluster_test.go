@@ -52,26 +52,15 @@ func TestClusterProblems(t *testing.T) {
 		{name: "postgres state with a path", add: pgState + "path = \"ledger.db\"", key: "state.path", message: `does not apply to state driver "postgres"`},
 		{name: "sqlite state with dsn_env", add: "[state]\ndsn_env = \"KPIREPORT_TEST_STATE_DSN\"", key: "state.dsn_env", message: `does not apply to state driver "sqlite"`},
 
-		// [cluster]
-		{name: "unknown lock", add: "[cluster]\nlock = \"etcd\"", key: "cluster.lock", message: `"etcd" is not a lock; one of "none", "postgres", "redis"`},
-		{name: "empty lock", add: "[cluster]\nlock = \"\"", key: "cluster.lock", message: "is empty"},
-		{name: "postgres lock without a DSN", add: "[cluster]\nlock = \"postgres\"", key: "cluster.dsn_env", message: `is required when cluster.lock is "postgres" and state.driver is not "postgres"`},
-		{name: "postgres lock variable not set", add: "[cluster]\nlock = \"postgres\"\ndsn_env = \"KPIREPORT_TEST_UNSET\"", key: "cluster.dsn_env", message: "environment variable KPIREPORT_TEST_UNSET is not set"},
-		{name: "postgres lock with the ledger's variable not set", add: "[state]\ndriver = \"postgres\"\ndsn_env = \"KPIREPORT_TEST_UNSET\"\n[cluster]\nlock = \"postgres\"", key: "state.dsn_env", message: "KPIREPORT_TEST_UNSET is not set"},
-		{name: "dsn_env without postgres lock", add: pgState + "[cluster]\nlock = \"redis\"\nredis_addr = \"127.0.0.1:6379\"\ndsn_env = \"KPIREPORT_TEST_LOCK_DSN\"", key: "cluster.dsn_env", message: `does not apply to cluster.lock "redis"`},
-		{name: "redis lock without a server", add: "[cluster]\nlock = \"redis\"", key: "cluster.redis_addr", message: `is required when cluster.lock is "redis"`},
-		{name: "redis lock with both", add: "[cluster]\nlock = \"redis\"\nredis_addr = \"127.0.0.1:6379\"\nredis_url_env = \"KPIREPORT_TEST_REDIS_URL\"", key: "cluster", message: "sets both redis_addr and redis_url_env"},
-		{name: "redis_addr without a port", add: "[cluster]\nlock = \"redis\"\nredis_addr = \"redis.example.nl\"", key: "cluster.redis_addr", message: `"redis.example.nl" is not host:port`},
-		{name: "redis_addr bad port", add: "[cluster]\nlock = \"redis\"\nredis_addr = \"redis.example.nl:0\"", key: "cluster.redis_addr", message: "has no port"},
-		{name: "redis_addr without a host", add: "[cluster]\nlock = \"redis\"\nredis_addr = \":6379\"", key: "cluster.redis_addr", message: "has no host name"},
-		{name: "redis url variable not set", add: "[cluster]\nlock = \"redis\"\nredis_url_env = \"KPIREPORT_TEST_UNSET\"", key: "cluster.redis_url_env", message: "KPIREPORT_TEST_UNSET is not set"},
-		{name: "redis url not a URL", add: "[cluster]\nlock = \"redis\"\nredis_url_env = \"KPIREPORT_TEST_NOT_A_URL\"", key: "cluster.redis_url_env", message: "KPIREPORT_TEST_NOT_A_URL does not hold a redis://"},
-		{name: "redis_addr without redis lock", add: "[cluster]\nredis_addr = \"127.0.0.1:6379\"", key: "cluster.redis_addr", message: `does not apply to cluster.lock "none"`},
-		{name: "redis_url_env without redis lock", add: "[cluster]\nredis_url_env = \"KPIREPORT_TEST_REDIS_URL\"", key: "cluster.redis_url_env", message: `does not apply to cluster.lock "none"`},
+		// [cluster]: the removed lock settings say so, and what to do
+		{name: "removed lock", add: "[cluster]\nlock = \"postgres\"", key: "cluster.lock", message: `unknown key; removed: replicas need no lock`},
+		{name: "removed redis_addr", add: "[cluster]\nredis_addr = \"127.0.0.1:6379\"", key: "cluster.redis_addr", message: `state.driver = "postgres"`},
+		{name: "removed redis_url_env", add: "[cluster]\nredis_url_env = \"KPIREPORT_TEST_REDIS_URL\"", key: "cluster.redis_url_env", message: "delete the key"},
+		{name: "removed dsn_env", add: "[cluster]\ndsn_env = \"KPIREPORT_TEST_LOCK_DSN\"", key: "cluster.dsn_env", message: "removed"},
+		{name: "removed key_prefix", add: "[cluster]\nkey_prefix = \"acme:\"", key: "cluster.key_prefix", message: "removed"},
 		{name: "lease too short", add: "[cluster]\nlease = \"500ms\"", key: "cluster.lease", message: `500ms is too short; want a duration of at least 1s`},
 		{name: "bad node", add: "[cluster]\nnode = \"replica a\"", key: "cluster.node", message: `"replica a" is not a node name`},
 		{name: "empty node", add: "[cluster]\nnode = \"\"", key: "cluster.node", message: `"" is not a node name`},
-		{name: "bad key prefix", add: "[cluster]\nkey_prefix = \"kpi report\"", key: "cluster.key_prefix", message: "is not a key prefix"},
 
 		// [source] of a database server
 		{name: "postgres source without dsn_env", replace: []string{`type = "csv"`, `type = "postgres"`, `dir = "data"`, ""}, key: "source.dsn_env", message: `is required for source type "postgres"`},
@@ -124,28 +113,10 @@ func TestClusterLoad(t *testing.T) {
 		wantSource  Secret
 	}{
 		{
-			name:        "ledger in postgres, lock in its database",
-			add:         pgState + "[cluster]\nlock = \"postgres\"\nlease = \"30s\"\nnode = \"kpireport-a\"",
+			name:        "ledger in postgres, named replica",
+			add:         pgState + "[cluster]\nlease = \"30s\"\nnode = \"kpireport-a\"",
 			wantState:   State{Driver: "postgres", DSNEnv: "KPIREPORT_TEST_STATE_DSN", DSN: testStateDSN},
-			wantCluster: Cluster{Lock: "postgres", Lease: Duration{30 * time.Second}, Node: "kpireport-a", KeyPrefix: "kpireport:", DSN: testStateDSN},
-		},
-		{
-			name:        "lock in a database of its own",
-			add:         pgState + "[cluster]\nlock = \"postgres\"\ndsn_env = \"KPIREPORT_TEST_LOCK_DSN\"\nkey_prefix = \"acme:kpi:\"",
-			wantState:   State{Driver: "postgres", DSNEnv: "KPIREPORT_TEST_STATE_DSN", DSN: testStateDSN},
-			wantCluster: Cluster{Lock: "postgres", DSNEnv: "KPIREPORT_TEST_LOCK_DSN", Lease: Duration{DefaultLease}, Node: DefaultNode(), KeyPrefix: "acme:kpi:", DSN: testLockDSN},
-		},
-		{
-			name:        "redis by address",
-			add:         pgState + "[cluster]\nlock = \"redis\"\nredis_addr = \"127.0.0.1:6379\"",
-			wantState:   State{Driver: "postgres", DSNEnv: "KPIREPORT_TEST_STATE_DSN", DSN: testStateDSN},
-			wantCluster: Cluster{Lock: "redis", RedisAddr: "127.0.0.1:6379", Lease: Duration{DefaultLease}, Node: DefaultNode(), KeyPrefix: "kpireport:"},
-		},
-		{
-			name:        "redis by URL",
-			add:         pgState + "[cluster]\nlock = \"redis\"\nredis_url_env = \"KPIREPORT_TEST_REDIS_URL\"",
-			wantState:   State{Driver: "postgres", DSNEnv: "KPIREPORT_TEST_STATE_DSN", DSN: testStateDSN},
-			wantCluster: Cluster{Lock: "redis", RedisURLEnv: "KPIREPORT_TEST_REDIS_URL", Lease: Duration{DefaultLease}, Node: DefaultNode(), KeyPrefix: "kpireport:", RedisURL: testRedisURL},
+			wantCluster: Cluster{Lease: Duration{30 * time.Second}, Node: "kpireport-a"},
 		},
 		{
 			name:        "mysql source",
@@ -192,9 +163,9 @@ func TestClusterValidateDefaults(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
-	c.Cluster.Lock = "zookeeper"
-	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "cluster.lock") {
-		t.Errorf("Validate = %v, want a cluster.lock problem", err)
+	c.Cluster.Node = "replica a"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "cluster.node") {
+		t.Errorf("Validate = %v, want a cluster.node problem", err)
 	}
 }
 
@@ -205,16 +176,15 @@ func TestDefaultNode(t *testing.T) {
 	}
 }
 
-// TestDSNsNeverShown loads a configuration whose ledger, lock and Redis
-// secrets come from the environment and checks that no printed form of it,
-// and no error, shows them.
+// TestDSNsNeverShown loads a configuration whose ledger secret comes from the
+// environment and checks that no printed form of it, and no error, shows it.
 func TestDSNsNeverShown(t *testing.T) {
 	setTestEnv(t)
-	c, err := Parse([]byte(base+pgState+"[cluster]\nlock = \"redis\"\nredis_url_env = \"KPIREPORT_TEST_REDIS_URL\"\n"), testdata(t))
+	c, err := Parse([]byte(base+pgState+"[cluster]\nnode = \"a\"\n"), testdata(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.State.DSN.Reveal() != testStateDSN || c.Cluster.RedisURL.Reveal() != testRedisURL {
+	if c.State.DSN.Reveal() != testStateDSN {
 		t.Fatal("DSN or URL not read")
 	}
 	printed := fmt.Sprintf("%v %+v %#v %v %+v", c, *c, *c, c.State, c.Cluster)
@@ -222,7 +192,7 @@ func TestDSNsNeverShown(t *testing.T) {
 		printed += string(j)
 	}
 	c.Cluster.Lease = Duration{}
-	c.Cluster.Lock = "zookeeper"
+	c.Cluster.Node = "replica a"
 	printed += fmt.Sprintf("%v", c.Validate())
 	if strings.Contains(printed, "s3cret") {
 		t.Errorf("a secret is shown: %s", printed)

@@ -222,13 +222,9 @@ func parse(data []byte, dir, name string, opts ...LoadOption) (*Config, error) {
 			// A zero written in the file stays: it turns the periodic resume off.
 			ResumeInterval: Duration{DefaultResumeInterval},
 		},
-		State: State{Driver: DefaultStateDriver, Path: DefaultStatePath},
-		Cluster: Cluster{
-			Lock:      DefaultClusterLock,
-			Lease:     Duration{DefaultLease},
-			KeyPrefix: DefaultKeyPrefix,
-		},
-		Log: Log{Format: DefaultLogFormat, Level: DefaultLogLevel},
+		State:   State{Driver: DefaultStateDriver, Path: DefaultStatePath},
+		Cluster: Cluster{Lease: Duration{DefaultLease}},
+		Log:     Log{Format: DefaultLogFormat, Level: DefaultLogLevel},
 	}
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(c)
 	if err != nil {
@@ -247,7 +243,6 @@ func parse(data []byte, dir, name string, opts ...LoadOption) (*Config, error) {
 	c.SMTP.Password = sec.smtpPassword
 	c.Source.DSN = sec.sourceDSN
 	c.State.DSN = sec.stateDSN
-	c.Cluster.DSN, c.Cluster.RedisURL = sec.cluster.dsn, sec.cluster.redisURL
 	return c, nil
 }
 
@@ -318,9 +313,7 @@ func (c *Config) withDefaults() *Config {
 	if d.State.stateFile() {
 		orDefault(&d.State.Path, DefaultStatePath)
 	}
-	orDefault(&d.Cluster.Lock, DefaultClusterLock)
 	orDefault(&d.Cluster.Lease, Duration{DefaultLease})
-	orDefault(&d.Cluster.KeyPrefix, DefaultKeyPrefix)
 	if d.Cluster.Node == "" {
 		d.Cluster.Node = DefaultNode()
 	}
@@ -460,7 +453,17 @@ var hints = map[string]string{
 	"smtp.password": "the password is not written in this file; name an environment variable with password_env, or a file with password_file",
 	"smtp.user":     "did you mean username?",
 	"jobs.to":       "did you mean recipients?",
+	// [cluster] lock and its settings were removed: the ledger's claims are the
+	// one mechanism that keeps a period to one replica.
+	"cluster.lock":          removedLock,
+	"cluster.dsn_env":       removedLock,
+	"cluster.redis_addr":    removedLock,
+	"cluster.redis_url_env": removedLock,
+	"cluster.key_prefix":    removedLock,
 }
+
+// removedLock is the hint of the removed [cluster] lock settings.
+const removedLock = `removed: replicas need no lock; sharing a PostgreSQL ledger (state.driver = "postgres"), its claims keep every period to one replica; delete the key (docs/operations.md)`
 
 // notTables reports map-valued keys written as a plain value. The decoder
 // skips those silently (targets = 5 decodes to no targets).

@@ -113,9 +113,9 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// defaultCluster is [cluster] left out: no lock, this process's node name.
+// defaultCluster is [cluster] left out: this process's node name.
 func defaultCluster() Cluster {
-	return Cluster{Lock: "none", Lease: Duration{2 * time.Minute}, Node: DefaultNode(), KeyPrefix: "kpireport:"}
+	return Cluster{Lease: Duration{2 * time.Minute}, Node: DefaultNode()}
 }
 
 func TestLoadMissingFile(t *testing.T) {

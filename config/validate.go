@@ -45,7 +45,6 @@ type secrets struct {
 	smtpPassword Secret
 	sourceDSN    Secret
 	stateDSN     Secret
-	cluster      clusterSecrets
 }
 
 // problems runs every check, in the order of the example file. md, when not
@@ -71,7 +70,7 @@ func (c *Config) problems(md *toml.MetaData, data, password bool) ([]Problem, se
 	sec.smtpPassword = c.checkSMTP(&ps, password)
 	c.checkDelivery(&ps)
 	sec.stateDSN = c.checkState(&ps)
-	sec.cluster = c.checkCluster(&ps, sec.stateDSN)
+	c.checkCluster(&ps)
 	c.checkLog(&ps)
 	c.checkJobs(&ps)
 	return ps, sec

@@ -10,11 +10,8 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
-	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
-	"github.com/redis/go-redis/v9"
 
-	"github.com/kpireport/kpireport/cluster"
 	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/ledger"
 	"github.com/kpireport/kpireport/period"
@@ -25,8 +22,7 @@ import (
 const DefaultGrace = 30 * time.Second
 
 // resumeJob is the gocron name of the daemon's periodic resume of owed deliveries
-// and retry of failed runs, and so its distributed lock key. The space keeps it
-// apart from every job name.
+// and retry of failed runs. The space keeps it apart from every job name.
 const resumeJob = "resume deliveries"
 
 // Daemon schedules every job of the config with gocron in the report's time zone and
@@ -36,9 +32,9 @@ const resumeJob = "resume deliveries"
 // failed, and runs each again after a wait that grows with its failed runs in a row. The ledger, not the scheduler, decides whether a period was
 // already done, so a schedule that fires twice (DST, restarts) sends once.
 //
-// Several daemons (replicas) can share one PostgreSQL ledger. With [cluster] lock set,
-// a job's firing is run by the replica that takes the job's distributed lock; whatever
-// the lock, the Service's claim on the (job, period) decides who runs it. A replica that
+// Several daemons (replicas) can share one PostgreSQL ledger. Every replica's schedule
+// fires; the Service's claim on the (job, period) in the ledger decides which one runs
+// it. A replica that
 // finds the period claimed by another looks again after a lease and takes the period
 // over if it is still not done: the other replica may have died in the middle of it.
 type Daemon struct {
@@ -89,14 +85,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 		gocron.WithClock(clock),
 		gocron.WithStopTimeout(grace),
 	}
-	locker, closeLocker, err := newLocker(ctx, &cfg.Cluster, d.log())
-	if err != nil {
-		return err
-	}
-	defer closeLocker()
-	if locker != nil {
-		opts = append(opts, gocron.WithDistributedLocker(locker))
-	}
 	s, err := gocron.NewScheduler(opts...)
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
@@ -113,9 +101,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 			gocron.WithName(job.Name),
 			gocron.WithSingletonMode(gocron.LimitModeReschedule),
 			gocron.WithDaylightSavingsTimePolicy(gocron.DaylightSavingsTimeRunAfterTransition),
-			gocron.WithEventListeners(gocron.AfterLockError(func(_ uuid.UUID, _ string, err error) {
-				d.lockFailed(runCtx, job, err)
-			})),
 		)
 		if err != nil {
 			return errors.Join(fmt.Errorf("schedule job %s: %w", job.Name, err), s.Shutdown())
@@ -127,20 +112,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 			gocron.NewTask(func() { d.busy(runCtx, func() { d.resume(runCtx) }) }),
 			gocron.WithName(resumeJob),
 			gocron.WithSingletonMode(gocron.LimitModeReschedule),
-			gocron.WithEventListeners(gocron.AfterLockError(func(_ uuid.UUID, _ string, err error) {
-				if !errors.Is(err, cluster.ErrLocked) { // else another replica is resuming
-					d.track(func() { d.resume(runCtx) })
-				}
-			})),
 		)
 		if err != nil {
 			return errors.Join(fmt.Errorf("schedule the resume of deliveries: %w", err), s.Shutdown())
 		}
 	}
-	if locker != nil {
-		d.log().LogAttrs(ctx, slog.LevelInfo, "cluster", slog.String("lock", cfg.Cluster.Lock),
-			slog.String("node", d.Service.node()), slog.Duration("lease", d.Service.lease()))
-	}
+	d.log().LogAttrs(ctx, slog.LevelInfo, "replica", slog.String("node", d.Service.node()),
+		slog.Duration("lease", d.Service.lease()))
 	s.Start()
 	for _, j := range s.Jobs() {
 		next, _ := j.NextRun()
@@ -209,8 +187,7 @@ func (d *Daemon) scheduled(ctx context.Context, job *config.Job) {
 }
 
 // busy runs fn as work in flight and returns when it is done (or ctx ends). A gocron
-// task calls it to stay busy while its work runs, so that singleton mode holds and
-// the distributed lock is held for the whole of it.
+// task calls it to stay busy while its work runs, so that singleton mode holds.
 func (d *Daemon) busy(ctx context.Context, fn func()) {
 	done := make(chan struct{})
 	d.track(func() {
@@ -361,23 +338,6 @@ func (d *Daemon) run(ctx context.Context, job *config.Job, p period.Period, trig
 	return res
 }
 
-// lockFailed is called when this replica did not get a job's distributed lock for a
-// firing. If another replica holds it, that one runs the period; this one watches for
-// it to finish or die. If the lock could not be had for another reason (its server is
-// down), the period is run without it: the claim alone keeps it to one replica.
-func (d *Daemon) lockFailed(ctx context.Context, job *config.Job, err error) {
-	p := d.due(job)
-	if errors.Is(err, cluster.ErrLocked) {
-		d.log().LogAttrs(ctx, slog.LevelDebug, "locked by another replica",
-			slog.String("job", job.Name), slog.String("period", p.Label()))
-		d.takeOver(ctx, job, p)
-		return
-	}
-	d.log().LogAttrs(ctx, slog.LevelWarn, "no lock: running on the claim alone",
-		slog.String("job", job.Name), slog.String("period", p.Label()), slog.String("error", err.Error()))
-	d.track(func() { d.runOne(ctx, job, p, ledger.TriggerScheduled) })
-}
-
 // takeOver waits a lease, then runs job for p (as a catch-up) unless it is done, and
 // goes on waiting while another replica's claim holds the period: the replica that
 // holds it may die in the middle, and then its claim expires unrenewed.
@@ -414,42 +374,6 @@ func (d *Daemon) takeOver(ctx context.Context, job *config.Job, p period.Period)
 			}
 		}
 	})
-}
-
-// newLocker returns the distributed locker of [cluster], nil for lock = "none", and a
-// function that frees what it holds.
-func newLocker(ctx context.Context, c *config.Cluster, log *slog.Logger) (gocron.Locker, func(), error) {
-	opts := []cluster.Option{cluster.WithLogger(log)}
-	if c.KeyPrefix != "" {
-		opts = append(opts, cluster.WithKeyPrefix(c.KeyPrefix))
-	}
-	if c.Lease.Duration > 0 {
-		opts = append(opts, cluster.WithLease(c.Lease.Duration))
-	}
-	switch c.Lock {
-	case "postgres":
-		l, err := cluster.NewPostgresLocker(ctx, c.DSN.Reveal(), opts...)
-		if err != nil {
-			return nil, nil, err
-		}
-		return l, func() {}, nil
-	case "redis":
-		ro := &redis.Options{Addr: c.RedisAddr}
-		if c.RedisAddr == "" {
-			var err error
-			if ro, err = redis.ParseURL(c.RedisURL.Reveal()); err != nil {
-				// The URL may hold a password: the error does not repeat it.
-				return nil, nil, errors.New("cluster: redis_url_env does not hold a valid Redis URL")
-			}
-		}
-		client := redis.NewClient(ro)
-		l, err := cluster.NewRedisLocker(ctx, client, opts...)
-		if err != nil {
-			return nil, nil, errors.Join(err, client.Close())
-		}
-		return l, func() { _ = client.Close() }, nil
-	}
-	return nil, func() {}, nil
 }
 
 // startup closes runs a previous process left running, resumes deliveries it left

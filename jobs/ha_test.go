@@ -26,10 +26,10 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/jonboulle/clockwork"
 
-	"github.com/kpireport/kpireport/cluster/clustertest"
 	"github.com/kpireport/kpireport/config"
 	"github.com/kpireport/kpireport/delivery"
 	"github.com/kpireport/kpireport/demo"
+	"github.com/kpireport/kpireport/internal/pgtest"
 	"github.com/kpireport/kpireport/ledger"
 	"github.com/kpireport/kpireport/period"
 )
@@ -59,7 +59,7 @@ var haJobs = []struct {
 }
 
 // TestHA runs three replicas of the daemon as processes that share a
-// PostgreSQL ledger and a lock (PostgreSQL, then Redis) and fire every second,
+// PostgreSQL ledger, whose claims alone keep a period to one of them, and fire every second,
 // mailing to an in-process SMTP server. The server holds the second message of
 // the first replica to send two; the test kills that replica with SIGKILL
 // in the middle of its run, and checks that another replica completes the
@@ -69,19 +69,7 @@ func TestHA(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes; skipped with -short")
 	}
-	for _, lock := range []string{"postgres", "redis"} {
-		t.Run(lock, func(t *testing.T) { testHA(t, lock) })
-	}
-}
-
-func testHA(t *testing.T, lock string) {
-	dsn := clustertest.Postgres(t)
-	var redisAddr, prefix string
-	if lock == "redis" {
-		redisAddr, prefix = clustertest.Redis(t)
-	} else {
-		prefix = clustertest.KeyPrefix(t)
-	}
+	dsn := pgtest.Postgres(t)
 	dir := t.TempDir()
 	res, err := demo.Generate(context.Background(), demo.Options{
 		Dir: filepath.Join(dir, "demo"), Orders: 3000, Format: "csv", End: time.Date(2026, 12, 10, 0, 0, 0, 0, amsterdam),
@@ -99,8 +87,8 @@ func testHA(t *testing.T, lock string) {
 		cfgPath := filepath.Join(dir, node+".toml")
 		writeHAConfig(t, cfgPath, haConfigData{
 			Node: node, Dir: dir, DataDir: res.DataPath, SMTPPort: srv.port,
-			Lock: lock, RedisAddr: redisAddr, KeyPrefix: prefix, Lease: haLease.String(),
-			Jobs: haJobs,
+			Lease: haLease.String(),
+			Jobs:  haJobs,
 		})
 		replicas[i] = startReplica(t, node, cfgPath, dsn, offset, filepath.Join(dir, node+".log"))
 	}
@@ -334,8 +322,7 @@ func waitHA(t *testing.T, timeout time.Duration, replicas []*haReplica, cond fun
 type haConfigData struct {
 	Node, Dir, DataDir string
 	SMTPPort           int
-	Lock, RedisAddr    string
-	KeyPrefix, Lease   string
+	Lease              string
 	Jobs               any
 }
 
@@ -369,13 +356,8 @@ driver = "postgres"
 dsn_env = "` + haStateEnv + `"
 
 [cluster]
-lock = {{q .Lock}}
-{{- if .RedisAddr}}
-redis_addr = {{q .RedisAddr}}
-{{- end}}
 lease = {{q .Lease}}
 node = {{q .Node}}
-key_prefix = {{q .KeyPrefix}}
 {{range .Jobs}}
 [[jobs]]
 name = {{q .Name}}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/kpireport/kpireport/cluster/clustertest"
+	"github.com/kpireport/kpireport/internal/pgtest"
 )
 
 // t0 is the fake "now" of every test ledger.
@@ -30,7 +30,7 @@ type backend struct {
 // skipped when KPIREPORT_TEST_POSTGRES_DSN is not set (and fails under CI=true).
 var backends = []backend{
 	{name: "sqlite", newDB: func(t *testing.T) string { return filepath.Join(t.TempDir(), "ledger.db") }, open: Open},
-	{name: "postgres", newDB: func(t *testing.T) string { return clustertest.Postgres(t) }, open: OpenPostgres},
+	{name: "postgres", newDB: func(t *testing.T) string { return pgtest.Postgres(t) }, open: OpenPostgres},
 }
 
 // forEachBackend runs test once per backend, as a subtest named after it.

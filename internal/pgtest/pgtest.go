@@ -1,11 +1,10 @@
-// Package clustertest gives tests their own PostgreSQL schema and Redis key
-// prefix on the servers named by the environment, so that tests sharing a
-// server can run in parallel.
+// Package pgtest gives a test its own PostgreSQL schema on the server named by
+// the environment, so that tests sharing the server can run in parallel.
 //
-// KPIREPORT_TEST_POSTGRES_DSN and KPIREPORT_TEST_REDIS_ADDR name the servers.
-// When one is not set, the tests that need it are skipped with a message that
-// says how to run them, except under CI=true, where they fail.
-package clustertest
+// KPIREPORT_TEST_POSTGRES_DSN names the server. When it is not set, the tests
+// that need it are skipped with a message that says how to run them, except
+// under CI=true, where they fail.
+package pgtest
 
 import (
 	"context"
@@ -18,14 +17,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/redis/go-redis/v9"
 )
 
-// The environment variables that name the test servers.
-const (
-	PostgresEnv = "KPIREPORT_TEST_POSTGRES_DSN"
-	RedisEnv    = "KPIREPORT_TEST_REDIS_ADDR"
-)
+// PostgresEnv is the environment variable that names the test server.
+const PostgresEnv = "KPIREPORT_TEST_POSTGRES_DSN"
 
 // need returns the value of the environment variable, or skips the test (fails
 // it under CI=true) when it is not set.
@@ -90,28 +85,6 @@ func exec(t testing.TB, dsn, sql string) {
 	}
 }
 
-// Redis returns the address of the test Redis server and a key prefix of the
-// test's own; the keys under it are deleted when the test ends.
-func Redis(t testing.TB) (addr, prefix string) {
-	t.Helper()
-	addr = need(t, RedisEnv, "127.0.0.1:6379")
-	prefix = "kpireport-test:" + name(t, 60) + ":"
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		c := redis.NewClient(&redis.Options{Addr: addr})
-		defer c.Close()
-		iter := c.Scan(ctx, 0, prefix+"*", 100).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			t.Errorf("clean up Redis keys %s*: %v", prefix, err)
-		}
-	})
-	return addr, prefix
-}
-
 // name returns the test's name made safe for an identifier, cut to max
 // characters, with a random suffix.
 func name(t testing.TB, max int) string {
@@ -131,10 +104,4 @@ func name(t testing.TB, max int) string {
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
 	return s + "_" + hex.EncodeToString(rnd[:])
-}
-
-// KeyPrefix returns a lock key prefix of the test's own, for locks that live
-// on a shared server without a namespace, such as PostgreSQL advisory locks.
-func KeyPrefix(t testing.TB) string {
-	return "kpireport-test:" + name(t, 60) + ":"
 }
